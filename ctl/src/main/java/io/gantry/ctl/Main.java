@@ -1,0 +1,127 @@
+package io.gantry.ctl;
+
+import io.gantry.ctl.cli.CliException;
+import io.gantry.ctl.cli.SchedulerClient;
+import io.gantry.ctl.cmd.AgentCommand;
+import io.gantry.ctl.cmd.DevCommand;
+import io.gantry.ctl.cmd.InspectCommand;
+import io.gantry.ctl.cmd.LogsCommand;
+import io.gantry.ctl.cmd.NodeCommand;
+import io.gantry.ctl.cmd.PsCommand;
+import io.gantry.ctl.cmd.RmCommand;
+import io.gantry.ctl.cmd.RunCommand;
+import io.gantry.ctl.cmd.SchedulerCommand;
+import io.gantry.ctl.cmd.StopCommand;
+import io.grpc.StatusRuntimeException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+/** The {@code gantry} command: Docker's verbs, for a whole cluster. */
+@Command(name = "gantry",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Run containers on a Gantry cluster.",
+        subcommands = {
+                RunCommand.class, PsCommand.class, LogsCommand.class, StopCommand.class, RmCommand.class,
+                InspectCommand.class, NodeCommand.class,
+                DevCommand.class, SchedulerCommand.class, AgentCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    /** Where the scheduler listens when nothing else is said. */
+    public static final String DEFAULT_ADDR = "127.0.0.1:7070";
+
+    @Option(names = "--addr", scope = CommandLine.ScopeType.INHERIT, paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "Scheduler address(es); default: $GANTRY_ADDR or " + DEFAULT_ADDR)
+    String addr;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (see 'gantry --help')");
+    }
+
+    /** The scheduler addresses this invocation should use. */
+    public List<String> addresses() {
+        String value = addr != null ? addr : System.getenv("GANTRY_ADDR");
+        if (value == null || value.isBlank()) {
+            value = DEFAULT_ADDR;
+        }
+        try {
+            return SchedulerClient.parseAddresses(value);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2);
+        }
+    }
+
+    public SchedulerClient connect() {
+        return new SchedulerClient(addresses());
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI and returns its exit code (no System.exit, so tests can call it). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setStopAtPositional(true);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine sub = ex.getCommandLine();
+            String name = sub.getCommandSpec().qualifiedName(" ");
+            err.println(name + ": " + firstLine(ex.getMessage()) + " (see '" + name + " --help')");
+            err.flush();
+            // `docker run` leaves with 125 when it could not even try; the others with 2 (usage)
+            return sub.getCommandSpec().name().equals("run") ? RunCommand.EXIT_GANTRY_ERROR : 2;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parse) -> {
+            int code = 1;
+            String message;
+            if (ex instanceof CliException ce) {
+                code = ce.exitCode();
+                message = ce.getMessage();
+            } else if (ex instanceof StatusRuntimeException sre) {
+                message = SchedulerClient.describe(sre);
+            } else if (ex instanceof IllegalArgumentException iae) {
+                message = iae.getMessage();
+            } else {
+                message = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+            }
+            if (c.getCommandSpec().name().equals("run") && !(ex instanceof CliException)) {
+                code = RunCommand.EXIT_GANTRY_ERROR;
+            }
+            err.println("gantry: " + firstLine(message));
+            err.flush();
+            return code;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unknown error";
+        }
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+
+    /** Reads the version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"gantry " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+        }
+    }
+}

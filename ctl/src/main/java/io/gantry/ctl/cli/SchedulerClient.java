@@ -1,0 +1,163 @@
+package io.gantry.ctl.cli;
+
+import io.gantry.proto.ControlGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The CLI's connection to the cluster. It is given one or more scheduler addresses; it
+ * tries them in order and follows a follower's pointer to the leader (status
+ * FAILED_PRECONDITION with the {@code gantry-leader} trailer), so users never need to
+ * know which scheduler leads.
+ */
+public final class SchedulerClient implements AutoCloseable {
+    static final Metadata.Key<String> LEADER_KEY = Metadata.Key.of("gantry-leader", Metadata.ASCII_STRING_MARSHALLER);
+    private static final int MAX_REDIRECTS = 4;
+
+    private final List<String> addresses;
+    private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+    private String preferred;
+
+    public SchedulerClient(List<String> addresses) {
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("no scheduler address given");
+        }
+        this.addresses = List.copyOf(addresses);
+    }
+
+    /** Parses a GANTRY_ADDR-style value: {@code host:port[,host:port...]}. */
+    public static List<String> parseAddresses(String value) {
+        List<String> out = new ArrayList<>();
+        for (String part : value.split(",")) {
+            String a = part.strip();
+            if (a.isEmpty()) {
+                continue;
+            }
+            int colon = a.lastIndexOf(':');
+            if (colon <= 0 || colon == a.length() - 1) {
+                throw new IllegalArgumentException("invalid scheduler address \"" + a + "\": expected HOST:PORT");
+            }
+            try {
+                int port = Integer.parseInt(a.substring(colon + 1));
+                if (port < 1 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid scheduler address \"" + a + "\": bad port");
+            }
+            out.add(a);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no scheduler address given");
+        }
+        return out;
+    }
+
+    /**
+     * Runs {@code call} against the leader. For server-streaming calls, the function
+     * should pull the first element (or otherwise force the call to start) so that a
+     * redirect surfaces here.
+     */
+    public <T> T call(Function<ControlGrpc.ControlBlockingStub, T> call) {
+        List<String> order = new ArrayList<>();
+        if (preferred != null) {
+            order.add(preferred);
+        }
+        for (String a : addresses) {
+            if (!order.contains(a)) {
+                order.add(a);
+            }
+        }
+        StatusRuntimeException last = null;
+        int redirects = 0;
+        for (int i = 0; i < order.size(); i++) {
+            String address = order.get(i);
+            try {
+                T result = call.apply(ControlGrpc.newBlockingStub(channel(address)));
+                preferred = address;
+                return result;
+            } catch (StatusRuntimeException e) {
+                Optional<String> leader = leaderOf(e);
+                if (leader.isPresent() && redirects < MAX_REDIRECTS && !leader.get().equals(address)) {
+                    redirects++;
+                    order.add(i + 1, leader.get());
+                    last = e;
+                    continue;
+                }
+                if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && isConnectFailure(e)) {
+                    last = e;
+                    continue;
+                }
+                throw e;
+            }
+        }
+        throw new CliException(unreachableMessage(last));
+    }
+
+    private String unreachableMessage(StatusRuntimeException last) {
+        String tried = String.join(", ", addresses);
+        if (last != null && last.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
+            return "no scheduler leads the cluster right now (tried " + tried + "): " + last.getStatus().getDescription();
+        }
+        return "cannot reach the scheduler at " + tried + " (is `gantry dev` running? set --addr or GANTRY_ADDR)";
+    }
+
+    /** A connection failure (as opposed to an UNAVAILABLE the server chose to return). */
+    private static boolean isConnectFailure(StatusRuntimeException e) {
+        String d = e.getStatus().getDescription();
+        return e.getStatus().getCause() != null
+                || d == null
+                || d.contains("io exception")
+                || d.contains("Connection refused")
+                || d.contains("Network closed")
+                || d.contains("UNAVAILABLE");
+    }
+
+    static Optional<String> leaderOf(StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION || e.getTrailers() == null) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(e.getTrailers().get(LEADER_KEY)).filter(s -> !s.isBlank());
+    }
+
+    private ManagedChannel channel(String address) {
+        return channels.computeIfAbsent(address, a -> {
+            int colon = a.lastIndexOf(':');
+            return NettyChannelBuilder.forAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
+                    .usePlaintext()
+                    .maxInboundMessageSize(64 * 1024 * 1024)
+                    .build();
+        });
+    }
+
+    @Override
+    public void close() {
+        for (ManagedChannel c : channels.values()) {
+            c.shutdownNow();
+        }
+        for (ManagedChannel c : channels.values()) {
+            try {
+                c.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Turns a server error into the one line a user sees. */
+    public static String describe(StatusRuntimeException e) {
+        String d = e.getStatus().getDescription();
+        return d == null || d.isBlank() ? e.getStatus().getCode().toString().toLowerCase().replace('_', ' ') : d;
+    }
+}

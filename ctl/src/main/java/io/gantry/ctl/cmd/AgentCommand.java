@@ -1,0 +1,61 @@
+package io.gantry.ctl.cmd;
+
+import io.gantry.agent.AgentConfig;
+import io.gantry.agent.NodeAgent;
+import io.gantry.ctl.cli.Daemon;
+import io.gantry.ctl.cli.Flags;
+import io.gantry.ctl.cli.SchedulerClient;
+import io.gantry.ctl.dev.AgentSetup;
+import io.gantry.ctl.dev.Images;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code gantry agent}: the node agent. Stopping it (even with kill -9) leaves its
+ * containers running; a restarted agent finds them again.
+ */
+@Command(name = "agent", description = "Run a node agent that runs containers for the scheduler.", sortOptions = false)
+public final class AgentCommand implements Callable<Integer> {
+    @Option(names = "--scheduler", required = true, paramLabel = "HOST:PORT[,...]", description = "Scheduler address(es)")
+    String scheduler;
+
+    @Option(names = "--name", description = "Node name (default: the host name)")
+    String name;
+
+    @Option(names = "--advertise", paramLabel = "HOST", description = "Address this node is reached at (default: 127.0.0.1)")
+    String advertise = "127.0.0.1";
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "State directory: images, containers, logs (default: /var/lib/gantry/agent)")
+    Path dataDir = Path.of("/var/lib/gantry/agent");
+
+    @Option(names = "--labels", paramLabel = "K=V[,K=V...]", description = "Node labels for placement constraints")
+    String labels;
+
+    @Option(names = "--default-registry", paramLabel = "HOST:PORT", description = "Registry for unqualified images until the scheduler says otherwise (default: 127.0.0.1:5000)")
+    String defaultRegistry = "127.0.0.1:5000";
+
+    @Option(names = "--cgroup-parent", description = "Parent cgroup for containers (default: gantry)")
+    String cgroupParent = "gantry";
+
+    @Override
+    public Integer call() throws Exception {
+        String node = name != null ? name : InetAddress.getLocalHost().getHostName();
+        AgentConfig config = AgentSetup.config(SchedulerClient.parseAddresses(scheduler), node, advertise, dataDir,
+                Flags.labels(labels), defaultRegistry, cgroupParent);
+        NodeAgent agent = new NodeAgent(config, Images.open(dataDir.resolve("images")), Clock.systemUTC());
+        agent.start();
+        System.out.println("gantry agent: node " + node + " connecting to " + scheduler);
+        if (agent.awaitRegistered(Duration.ofSeconds(30))) {
+            System.out.println("gantry agent: registered");
+        }
+        System.out.flush();
+        Daemon.runUntilSignalled(agent::close);
+        return 0;
+    }
+}

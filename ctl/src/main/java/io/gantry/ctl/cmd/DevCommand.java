@@ -1,0 +1,54 @@
+package io.gantry.ctl.cmd;
+
+import io.gantry.ctl.cli.Daemon;
+import io.gantry.ctl.dev.DevCluster;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code gantry dev}: a whole one-machine cluster in one command (ZooKeeper, scheduler,
+ * a node agent, a registry seeded with busybox). Like {@code nomad agent -dev} its
+ * cluster state is fresh on every start; Ctrl-C removes every container it ran.
+ */
+@Command(name = "dev", description = "Start a one-machine cluster for development (Ctrl-C stops it and cleans up).", sortOptions = false)
+public final class DevCommand implements Callable<Integer> {
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where it keeps its state (default: /var/lib/gantry/dev)")
+    Path dataDir = Path.of("/var/lib/gantry/dev");
+
+    @Option(names = "--port", description = "Scheduler port on 127.0.0.1 (default: 7070)")
+    int port = 7070;
+
+    @Option(names = "--registry-port", description = "Local registry port on 127.0.0.1 (default: 5000)")
+    int registryPort = 5000;
+
+    @Option(names = "--node-name", description = "Name of the one node (default: the host name)")
+    String nodeName;
+
+    @Option(names = "--cgroup-parent", description = "Parent cgroup for containers (default: gantry)")
+    String cgroupParent = "gantry";
+
+    @Override
+    public Integer call() throws Exception {
+        String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName();
+        DevCluster cluster = DevCluster.start(new DevCluster.Settings(dataDir, port, registryPort, node, cgroupParent),
+                line -> {
+                    System.out.println(line);
+                    System.out.flush();
+                });
+        System.out.println("gantry dev: ready. scheduler " + cluster.schedulerAddress() + ", registry "
+                + cluster.registryAddress() + ", node " + node + ". Try: ./gantry run busybox echo hello");
+        System.out.flush();
+        Daemon.runUntilSignalled(() -> {
+            System.out.println("gantry dev: stopping, removing containers ...");
+            System.out.flush();
+            cluster.close();
+            System.out.println("gantry dev: stopped");
+            System.out.flush();
+        });
+        return 0;
+    }
+}

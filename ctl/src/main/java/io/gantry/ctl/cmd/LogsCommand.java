@@ -1,0 +1,50 @@
+package io.gantry.ctl.cmd;
+
+import io.gantry.ctl.Main;
+import io.gantry.ctl.cli.SchedulerClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+import java.util.concurrent.Callable;
+
+/** {@code gantry logs}: a container's output, wherever in the cluster it runs. */
+@Command(name = "logs", description = "Fetch the logs of a container.")
+public final class LogsCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Option(names = {"-f", "--follow"}, description = "Follow log output until the container exits")
+    boolean follow;
+
+    @Option(names = {"-n", "--tail"}, paramLabel = "N", description = "Number of lines to show from the end (default: all)")
+    String tail = "all";
+
+    @Option(names = {"-t", "--timestamps"}, description = "Show timestamps")
+    boolean timestamps;
+
+    @Parameters(paramLabel = "CONTAINER")
+    String ref;
+
+    @Override
+    public Integer call() {
+        int lines;
+        if (tail.equals("all")) {
+            lines = -1;
+        } else {
+            try {
+                lines = Integer.parseInt(tail);
+                if (lines < 0) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid argument \"" + tail + "\" for \"--tail\": expected a number or \"all\"");
+            }
+        }
+        try (SchedulerClient client = main.connect()) {
+            LogPrinter.stream(client, ref, follow, lines, timestamps);
+        }
+        return 0;
+    }
+}

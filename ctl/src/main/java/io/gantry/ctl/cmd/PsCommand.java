@@ -1,0 +1,80 @@
+package io.gantry.ctl.cmd;
+
+import io.gantry.ctl.Main;
+import io.gantry.ctl.cli.Humanize;
+import io.gantry.ctl.cli.SchedulerClient;
+import io.gantry.ctl.cli.Table;
+import io.gantry.proto.ListRequest;
+import io.gantry.proto.Workload;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code gantry ps}: containers across the cluster, with the node each runs on. */
+@Command(name = "ps", description = "List containers.")
+public final class PsCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Option(names = {"-a", "--all"}, description = "Show all containers (default shows just running and pending)")
+    boolean all;
+
+    @Option(names = {"-q", "--quiet"}, description = "Only display container IDs")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        List<Workload> workloads;
+        try (SchedulerClient client = main.connect()) {
+            workloads = new ArrayList<>(client.call(s -> s.list(ListRequest.newBuilder().setAll(all).build())).getWorkloadsList());
+        }
+        workloads.sort(Comparator.comparingLong(Workload::getCreatedAtMs).reversed());
+        if (quiet) {
+            workloads.forEach(w -> System.out.println(w.getId()));
+            return 0;
+        }
+        Instant now = Instant.now();
+        Table t = new Table("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NODE", "NAMES");
+        for (Workload w : workloads) {
+            t.row(w.getId(), w.getSpec().getImage(), command(w),
+                    Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getCreatedAtMs()), now)) + " ago",
+                    status(w, now), w.getNode().isEmpty() ? "-" : w.getNode(), w.getSpec().getName());
+        }
+        System.out.print(t.render());
+        return 0;
+    }
+
+    private static String command(Workload w) {
+        List<String> parts = new ArrayList<>(w.getSpec().getEntrypointList());
+        parts.addAll(w.getSpec().getCommandList());
+        String c = String.join(" ", parts);
+        if (c.length() > 20) {
+            c = c.substring(0, 19) + "…";
+        }
+        return "\"" + c + "\"";
+    }
+
+    /** Docker's STATUS column, plus the reason a workload is pending or failed. */
+    public static String status(Workload w, Instant now) {
+        return switch (w.getState()) {
+            case RUNNING -> "Up " + Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getStartedAtMs()), now))
+                    + (w.getRestartCount() > 0 ? " (restarted " + w.getRestartCount() + "x)" : "");
+            case EXITED -> "Exited (" + w.getExitCode() + ") "
+                    + Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getFinishedAtMs()), now)) + " ago";
+            case FAILED -> "Failed: " + w.getReason();
+            case PENDING -> w.getReason().isEmpty() ? "Pending" : "Pending: " + w.getReason();
+            case PULLING -> "Pulling image";
+            case STARTING -> "Starting";
+            case STOPPING -> "Stopping";
+            case REMOVED -> "Removed";
+            default -> w.getState().name();
+        };
+    }
+}

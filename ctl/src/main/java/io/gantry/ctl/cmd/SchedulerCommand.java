@@ -1,0 +1,50 @@
+package io.gantry.ctl.cmd;
+
+import io.gantry.ctl.cli.Daemon;
+import io.gantry.ctl.cli.Durations;
+import io.gantry.scheduler.SchedulerConfig;
+import io.gantry.scheduler.SchedulerServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+
+/** {@code gantry scheduler}: one scheduler process of a cluster (several may run; one leads). */
+@Command(name = "scheduler", description = "Run a scheduler (leader-elected through ZooKeeper).", sortOptions = false)
+public final class SchedulerCommand implements Callable<Integer> {
+    @Option(names = "--zk", paramLabel = "HOST:PORT[,...]", description = "External ZooKeeper ensemble (default: an embedded ZooKeeper in the data dir)")
+    String zk;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "gRPC address for the CLI and agents (default: 127.0.0.1:7070)")
+    String listen = "127.0.0.1:7070";
+
+    @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Address other processes should use to reach this scheduler (default: --listen)")
+    String advertise;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "State directory (default: /var/lib/gantry/scheduler)")
+    Path dataDir = Path.of("/var/lib/gantry/scheduler");
+
+    @Option(names = "--default-registry", paramLabel = "HOST:PORT", description = "Registry for unqualified image names (default: 127.0.0.1:5000)")
+    String defaultRegistry = "127.0.0.1:5000";
+
+    @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", description = "Mark a node down after this long without a heartbeat (default: 5s)")
+    String heartbeatTimeout = "5s";
+
+    @Option(names = "--seed", description = "Seed for placement tie-breaks and generated ids (default: 1)")
+    long seed = 1;
+
+    @Override
+    public Integer call() throws Exception {
+        HostPort l = HostPort.parse("--listen", listen);
+        SchedulerConfig config = new SchedulerConfig(zk, dataDir, l.host(), l.port(), advertise, defaultRegistry,
+                Durations.parse("--heartbeat-timeout", heartbeatTimeout), seed);
+        SchedulerServer server = SchedulerServer.start(config, Clock.systemUTC());
+        System.out.println("gantry scheduler: serving on " + server.address()
+                + (zk == null ? " (embedded ZooKeeper in " + dataDir + ")" : " (ZooKeeper " + zk + ")"));
+        System.out.flush();
+        Daemon.runUntilSignalled(server::close);
+        return 0;
+    }
+}

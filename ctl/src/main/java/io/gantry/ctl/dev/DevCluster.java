@@ -1,0 +1,117 @@
+package io.gantry.ctl.dev;
+
+import io.gantry.agent.AgentConfig;
+import io.gantry.agent.NodeAgent;
+import io.gantry.image.registry.LocalRegistry;
+import io.gantry.scheduler.SchedulerConfig;
+import io.gantry.scheduler.SchedulerServer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A one-machine cluster: local registry (seeded with busybox), embedded ZooKeeper and
+ * scheduler, one node agent, in this JVM except the registry. Cluster state starts
+ * fresh each time; images stay cached in the data dir.
+ */
+public final class DevCluster implements AutoCloseable {
+    /** Where {@code gantry dev} finds the static busybox it builds its test image from. */
+    static final Path BUSYBOX = Path.of("/bin/busybox");
+
+    public record Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent) {
+    }
+
+    private final LocalRegistry registry;
+    private final SchedulerServer scheduler;
+    private final NodeAgent agent;
+
+    private DevCluster(LocalRegistry registry, SchedulerServer scheduler, NodeAgent agent) {
+        this.registry = registry;
+        this.scheduler = scheduler;
+        this.agent = agent;
+    }
+
+    public static DevCluster start(Settings s, Consumer<String> progress) throws Exception {
+        SystemPackages.ensure(SystemPackages.NODE);
+        Files.createDirectories(s.dataDir());
+        LocalRegistry registry = null;
+        SchedulerServer scheduler = null;
+        NodeAgent agent = null;
+        try {
+            progress.accept("gantry dev: starting registry on 127.0.0.1:" + s.registryPort());
+            registry = LocalRegistry.start(s.dataDir().resolve("registry"), s.registryPort());
+            registry.seedBusybox(BUSYBOX);
+            String registryAddress = registry.address();
+
+            // Fresh cluster state each start: leftover containers of a crashed run are
+            // then unknown to the scheduler, and the agent's reconciliation removes them.
+            deleteTree(s.dataDir().resolve("scheduler"));
+            progress.accept("gantry dev: starting ZooKeeper and scheduler on 127.0.0.1:" + s.schedulerPort());
+            SchedulerConfig config = new SchedulerConfig(null, s.dataDir().resolve("scheduler"), "127.0.0.1",
+                    s.schedulerPort(), null, registryAddress, Duration.ofSeconds(5), 1L);
+            scheduler = SchedulerServer.start(config, Clock.systemUTC());
+            if (!scheduler.awaitLeadership(Duration.ofSeconds(30))) {
+                throw new IllegalStateException("the scheduler did not become leader within 30 s");
+            }
+
+            progress.accept("gantry dev: starting node agent " + s.nodeName());
+            Path agentDir = s.dataDir().resolve("agent");
+            AgentConfig agentConfig = AgentSetup.config(List.of(scheduler.address()), s.nodeName(), "127.0.0.1",
+                    agentDir, Map.of(), registryAddress, s.cgroupParent());
+            agent = new NodeAgent(agentConfig, Images.open(agentDir.resolve("images")), Clock.systemUTC());
+            agent.start();
+            if (!agent.awaitRegistered(Duration.ofSeconds(30))) {
+                throw new IllegalStateException("the node agent did not register within 30 s");
+            }
+            return new DevCluster(registry, scheduler, agent);
+        } catch (Exception | Error e) {
+            new DevCluster(registry, scheduler, agent).close();
+            throw e;
+        }
+    }
+
+    public String schedulerAddress() {
+        return scheduler.address();
+    }
+
+    public String registryAddress() {
+        return registry.address();
+    }
+
+    /** Stops everything and removes every container, mount, cgroup and process it made. */
+    @Override
+    public void close() {
+        if (agent != null) {
+            try {
+                agent.removeAllContainers();
+            } finally {
+                agent.close();
+            }
+        }
+        if (scheduler != null) {
+            scheduler.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
