@@ -1,0 +1,201 @@
+package io.gantry.image.registry;
+
+import io.gantry.image.ImageException;
+import io.gantry.image.ImageReference;
+import io.gantry.image.build.BusyboxImage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Debian's {@code docker-registry} (distribution 2.8) as a child process on 127.0.0.1, for
+ * {@code gantry dev} and tests. Storage lives under the given data directory; deletes are enabled.
+ */
+public final class LocalRegistry implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalRegistry.class);
+    private static final String BINARY = "docker-registry";
+    private static final Duration STARTUP = Duration.ofSeconds(20);
+
+    private final Process process;
+    private final String address;
+    private final Path dataDir;
+
+    private LocalRegistry(Process process, String address, Path dataDir) {
+        this.process = process;
+        this.address = address;
+        this.dataDir = dataDir;
+    }
+
+    /**
+     * Starts a registry on {@code 127.0.0.1:port} ({@code 0}: a free port) storing under
+     * {@code dataDir}, and waits until {@code GET /v2/} answers.
+     */
+    public static LocalRegistry start(Path dataDir, int port) throws ImageException {
+        int attempts = port == 0 ? 3 : 1;
+        ImageException last = null;
+        for (int i = 0; i < attempts; i++) {
+            try {
+                return startOnce(dataDir, port == 0 ? freePort() : port);
+            } catch (ImageException e) {
+                last = e; // a free port can be taken by someone else before the registry binds it
+            }
+        }
+        throw last;
+    }
+
+    private static LocalRegistry startOnce(Path dataDir, int port) throws ImageException {
+        String address = "127.0.0.1:" + port;
+        requireFree(port, address);
+        Path config = dataDir.resolve("registry.yml");
+        Path logFile = dataDir.resolve("registry.log");
+        Process process;
+        try {
+            Files.createDirectories(dataDir.resolve("storage"));
+            Files.writeString(config, String.join("\n",
+                    "version: 0.1",
+                    "log:",
+                    "  level: warn",
+                    "  accesslog:",
+                    "    disabled: true",
+                    "storage:",
+                    "  filesystem:",
+                    "    rootdirectory: " + dataDir.resolve("storage").toAbsolutePath(),
+                    "  delete:",
+                    "    enabled: true",
+                    "http:",
+                    "  addr: " + address,
+                    ""), StandardCharsets.UTF_8);
+            ProcessBuilder builder = new ProcessBuilder(BINARY, "serve", config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            // Keep REGISTRY_* variables of the caller from overriding our config.
+            builder.environment().keySet().removeIf(name -> name.startsWith("REGISTRY_"));
+            process = builder.start();
+        } catch (IOException e) {
+            throw new ImageException("cannot start " + BINARY + ": " + e.getMessage(), e);
+        }
+        LocalRegistry registry = new LocalRegistry(process, address, dataDir);
+        try {
+            registry.awaitReady(logFile);
+            return registry;
+        } catch (ImageException e) {
+            registry.close();
+            throw e;
+        }
+    }
+
+    private void awaitReady(Path logFile) throws ImageException {
+        try (java.net.http.HttpClient http = RegistryClient.defaultHttpClient()) {
+            awaitReady(logFile, client(http));
+        }
+    }
+
+    private static RegistryClient client(java.net.http.HttpClient http) {
+        return new RegistryClient(http, java.util.Set.of(), "linux", "amd64", Duration.ofMinutes(5), java.time.Clock.systemUTC());
+    }
+
+    private void awaitReady(Path logFile, RegistryClient client) throws ImageException {
+        Instant deadline = Instant.now().plus(STARTUP);
+        while (true) {
+            if (!process.isAlive()) {
+                throw new ImageException("docker-registry on " + address + " exited with status " + process.exitValue()
+                        + ": " + lastLine(logFile));
+            }
+            try {
+                client.ping(address);
+                if (!process.isAlive()) {
+                    continue;
+                }
+                log.info("docker-registry is serving on {} (data in {})", address, dataDir);
+                return;
+            } catch (ImageException notYet) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new ImageException("docker-registry on " + address + " did not answer within " + STARTUP.toSeconds() + " s");
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ImageException("interrupted while waiting for docker-registry", e);
+            }
+        }
+    }
+
+    /** {@code 127.0.0.1:PORT}, usable as an image reference's registry. */
+    public String address() {
+        return address;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Builds the busybox image from {@code busyboxBinary} and pushes it as {@code ADDRESS/busybox:latest}. */
+    public ImageReference seedBusybox(Path busyboxBinary) throws ImageException {
+        ImageReference ref = new ImageReference(address, "busybox", "latest", null);
+        try (java.net.http.HttpClient http = RegistryClient.defaultHttpClient()) {
+            new RegistryPusher(client(http)).push(ref, BusyboxImage.build(busyboxBinary));
+        }
+        return ref;
+    }
+
+    /** Stops the registry (and anything it started) and waits for it to exit. */
+    @Override
+    public void close() {
+        List<ProcessHandle> children = process.descendants().toList();
+        process.destroy();
+        children.forEach(ProcessHandle::destroy);
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+            for (ProcessHandle child : children) {
+                child.onExit().get(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            children.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /** Otherwise the readiness probe could be answered by whoever already listens there. */
+    private static void requireFree(int port, String address) throws ImageException {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (IOException e) {
+            throw new ImageException("cannot start docker-registry: " + address + " is already in use");
+        }
+    }
+
+    private static int freePort() throws ImageException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new ImageException("cannot find a free port: " + e.getMessage(), e);
+        }
+    }
+
+    private static String lastLine(Path logFile) {
+        try {
+            List<String> lines = Files.readAllLines(logFile);
+            return lines.isEmpty() ? "(no output)" : lines.getLast();
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+}

@@ -1,0 +1,389 @@
+package io.gantry.agent;
+
+import io.gantry.agent.logs.LogReader;
+import io.gantry.agent.reconcile.ReconcileAction;
+import io.gantry.agent.reconcile.Reconciler;
+import io.gantry.agent.runtime.Cgroups;
+import io.gantry.agent.runtime.ContainerRuntime;
+import io.gantry.agent.runtime.HostLimits;
+import io.gantry.agent.runtime.RuntimeSettings;
+import io.gantry.image.ImageService;
+import io.gantry.proto.AgentLinkGrpc;
+import io.gantry.proto.AgentMessage;
+import io.gantry.proto.Assignments;
+import io.gantry.proto.ContainerStatus;
+import io.gantry.proto.Heartbeat;
+import io.gantry.proto.LogChunk;
+import io.gantry.proto.LogRequest;
+import io.gantry.proto.Register;
+import io.gantry.proto.SchedulerMessage;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent: one {@code AgentLink.Connect} stream to the scheduler leader; registers,
+ * heartbeats, reports every container state change, reconciles against the desired set it is
+ * sent and serves logs. Closing it disconnects only: containers keep running under conmon.
+ */
+public final class NodeAgent implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+    public static final String AGENT_VERSION = "0.1.0";
+    public static final Metadata.Key<String> LEADER_KEY = Metadata.Key.of("gantry-leader", Metadata.ASCII_STRING_MARSHALLER);
+    private static final long DEFAULT_HEARTBEAT_MS = 1000;
+    private static final long MIN_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 5000;
+
+    private final AgentConfig config;
+    private final Clock clock;
+    private final ContainerRuntime runtime;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("gantry-agent-timer"));
+    /** All writes to the stream go through this one thread: StreamObserver is not thread-safe. */
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(daemon("gantry-agent-send"));
+    /** Reconciliations apply one after the other, off the gRPC thread. */
+    private final ExecutorService reconciler = Executors.newSingleThreadExecutor(daemon("gantry-agent-reconcile"));
+    private final ExecutorService logWorkers = Executors.newVirtualThreadPerTaskExecutor();
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Set<Long> cancelledLogs = ConcurrentHashMap.newKeySet();
+    private final Object registeredMonitor = new Object();
+
+    private volatile String defaultRegistry;
+    private volatile String leaderAddress;
+    private volatile Session session;
+    private volatile boolean closed;
+    private volatile boolean registered;
+    private int attempt;
+    private long backoffMs = MIN_BACKOFF_MS;
+
+    public NodeAgent(AgentConfig config, ImageService images, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.defaultRegistry = config.defaultRegistry();
+        this.runtime = new ContainerRuntime(
+                new RuntimeSettings(config.dataDir(), config.runcBinary(), config.conmonBinary(), config.runcRoot(),
+                        config.cgroupParent(), config.defaultPidsLimit()),
+                images, clock, () -> defaultRegistry, this::reportStatus);
+    }
+
+    /** Recovers containers found on disk and connects (asynchronously, retrying) to the scheduler. */
+    public void start() {
+        try {
+            List<ContainerStatus> found = runtime.recover();
+            log.info("node {}: recovered {} container(s)", config.nodeName(), found.size());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot scan " + config.dataDir() + ": " + e.getMessage(), e);
+        }
+        sender.execute(this::connect);
+    }
+
+    public boolean awaitRegistered(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (registeredMonitor) {
+            while (!registered) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                registeredMonitor.wait(left);
+            }
+            return true;
+        }
+    }
+
+    /** The container runtime (for `gantry dev` and tests). */
+    public ContainerRuntime runtime() {
+        return runtime;
+    }
+
+    /** Disconnects; containers keep running. */
+    @Override
+    public void close() {
+        closed = true;
+        Session s = session;
+        sender.execute(() -> {
+            if (s != null) {
+                s.end();
+                try {
+                    s.out.onCompleted();
+                } catch (RuntimeException ignored) {
+                    // already broken
+                }
+            }
+        });
+        sender.shutdown();
+        try {
+            sender.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        timer.shutdownNow();
+        reconciler.shutdownNow();
+        logWorkers.shutdownNow();
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        runtime.close();
+    }
+
+    /** Stops and removes every container this agent manages (for `gantry dev` shutdown and tests). */
+    public void removeAllContainers() {
+        runtime.removeAll();
+        // What only this agent's containers needed: their parent cgroup and runc's state
+        // dirs. Both are removed only when empty, so another agent sharing them is safe.
+        Cgroups.host().remove("/" + config.cgroupParent());
+        Path runcRoot = config.runcRoot();
+        for (Path dir : List.of(runcRoot, runcRoot.resolveSibling(runcRoot.getFileName() + "-attach"), runcRoot.getParent())) {
+            try {
+                Files.deleteIfExists(dir);
+            } catch (IOException notEmpty) {
+                // still in use by someone else
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ connection
+
+    /** Runs on the sender thread. */
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        String address = leaderAddress != null ? leaderAddress
+                : config.schedulerAddresses().get(Math.floorMod(attempt, config.schedulerAddresses().size()));
+        attempt++;
+        ManagedChannel channel = channels.computeIfAbsent(address, NodeAgent::channelFor);
+        Session s = new Session(address);
+        try {
+            s.out = AgentLinkGrpc.newStub(channel).connect(s);
+            s.out.onNext(AgentMessage.newBuilder().setRegister(Register.newBuilder()
+                    .setNodeName(config.nodeName())
+                    .setAddress(config.advertiseAddress())
+                    .setCpuMillis(HostLimits.cpuMillis())
+                    .setMemoryBytes(HostLimits.memTotalBytes())
+                    .putAllLabels(config.labels())
+                    .setAgentVersion(AGENT_VERSION)
+                    .addAllContainers(runtime.statuses())).build());
+            session = s;
+        } catch (RuntimeException e) {
+            log.warn("cannot connect to {}: {}", address, e.toString());
+            s.end();
+            long delay = backoffMs;
+            backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+            timer.schedule(() -> sender.execute(this::connect), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static ManagedChannel channelFor(String address) {
+        if (address.startsWith("inprocess:")) {
+            return InProcessChannelBuilder.forName(address.substring("inprocess:".length())).build();
+        }
+        return NettyChannelBuilder.forTarget(address).usePlaintext().build();
+    }
+
+    /** Back-off state lives on the sender thread, like every other connection step. */
+    private void scheduleReconnect(boolean immediately) {
+        if (closed) {
+            return;
+        }
+        try {
+            sender.execute(() -> {
+                long delay = immediately ? 0 : backoffMs;
+                backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+                timer.schedule(() -> sender.execute(this::connect), delay, TimeUnit.MILLISECONDS);
+            });
+        } catch (RuntimeException e) {
+            // shutting down
+        }
+    }
+
+    private void send(AgentMessage message) {
+        try {
+            sender.execute(() -> {
+                Session s = session;
+                if (s != null && s.open) {
+                    try {
+                        s.out.onNext(message);
+                    } catch (RuntimeException e) {
+                        log.debug("send failed: {}", e.toString());
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            // closed: nothing to report to
+        }
+    }
+
+    private void reportStatus(ContainerStatus status) {
+        send(AgentMessage.newBuilder().setStatus(status).build());
+    }
+
+    // ------------------------------------------------------------------ incoming
+
+    private void onRegistered(Session s, long heartbeatMs, String registry) {
+        if (!registry.isEmpty()) {
+            defaultRegistry = registry;
+        }
+        long interval = heartbeatMs > 0 ? heartbeatMs : DEFAULT_HEARTBEAT_MS;
+        s.heartbeat = timer.scheduleAtFixedRate(() -> send(AgentMessage.newBuilder()
+                .setHeartbeat(Heartbeat.newBuilder().setSentAtMs(clock.millis())).build()), interval, interval, TimeUnit.MILLISECONDS);
+        sender.execute(() -> backoffMs = MIN_BACKOFF_MS);
+        synchronized (registeredMonitor) {
+            registered = true;
+            registeredMonitor.notifyAll();
+        }
+    }
+
+    private void onAssignments(Assignments assignments) {
+        reconciler.execute(() -> {
+            List<ReconcileAction> actions = Reconciler.reconcile(assignments.getAssignmentsList(), runtime.localView());
+            for (ReconcileAction action : actions) {
+                log.debug("node {}: {}", config.nodeName(), action);
+                try {
+                    switch (action) {
+                        case ReconcileAction.Start st -> runtime.run(st.assignment());
+                        case ReconcileAction.Replace r -> runtime.remove(r.workloadId()).thenRun(() -> runtime.run(r.assignment()));
+                        case ReconcileAction.Stop stop -> runtime.stop(stop.workloadId(), stop.timeout());
+                        case ReconcileAction.Remove rm -> runtime.remove(rm.workloadId());
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("node {}: {} failed: {}", config.nodeName(), action, e.toString());
+                }
+            }
+        });
+    }
+
+    private void serveLogs(Session s, LogRequest request) {
+        long id = request.getRequestId();
+        var source = runtime.logSource(request.getWorkloadId());
+        if (source.isEmpty()) {
+            send(logChunk(id).setDone(true).setError("no such container: " + request.getWorkloadId()).build());
+            return;
+        }
+        try {
+            new LogReader(source.get().file()).stream(request.getTail(), request.getFollow(), source.get().active(),
+                    () -> cancelledLogs.contains(id) || !s.open || closed,
+                    entries -> send(logChunk(id).addAllEntries(entries).build()));
+            send(logChunk(id).setDone(true).build());
+        } catch (IOException e) {
+            send(logChunk(id).setDone(true).setError("cannot read logs: " + e.getMessage()).build());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            cancelledLogs.remove(id);
+        }
+    }
+
+    private static LogChunk.Builder logChunk(long requestId) {
+        return LogChunk.newBuilder().setRequestId(requestId);
+    }
+
+    private AgentMessage logChunkMessage(LogChunk chunk) {
+        return AgentMessage.newBuilder().setLogChunk(chunk).build();
+    }
+
+    private void send(LogChunk chunk) {
+        send(logChunkMessage(chunk));
+    }
+
+    /** One Connect stream. */
+    private final class Session implements ClientResponseObserver<AgentMessage, SchedulerMessage> {
+        final String address;
+        volatile StreamObserver<AgentMessage> out;
+        volatile boolean open = true;
+        volatile ScheduledFuture<?> heartbeat;
+
+        Session(String address) {
+            this.address = address;
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<AgentMessage> requestStream) {
+            this.out = requestStream;
+        }
+
+        @Override
+        public void onNext(SchedulerMessage message) {
+            if (!open) {
+                return;
+            }
+            switch (message.getBodyCase()) {
+                case REGISTERED -> onRegistered(this, message.getRegistered().getHeartbeatIntervalMs(),
+                        message.getRegistered().getDefaultRegistry());
+                case ASSIGNMENTS -> onAssignments(message.getAssignments());
+                case LOG_REQUEST -> logWorkers.execute(() -> serveLogs(this, message.getLogRequest()));
+                case LOG_CANCEL -> cancelledLogs.add(message.getLogCancel().getRequestId());
+                case BODY_NOT_SET -> {
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            Status status = Status.fromThrowable(t);
+            Metadata trailers = Status.trailersFromThrowable(t);
+            String leader = trailers == null ? null : trailers.get(LEADER_KEY);
+            end();
+            if (closed) {
+                return;
+            }
+            if (status.getCode() == Status.Code.FAILED_PRECONDITION && leader != null && !leader.isBlank()) {
+                log.info("{} is not the leader; following it to {}", address, leader);
+                leaderAddress = leader.trim();
+                scheduleReconnect(true);
+            } else {
+                log.info("scheduler stream to {} broke: {}", address, status);
+                leaderAddress = null;
+                scheduleReconnect(false);
+            }
+        }
+
+        @Override
+        public void onCompleted() {
+            end();
+            try {
+                out.onCompleted();
+            } catch (RuntimeException ignored) {
+                // already closed
+            }
+            if (!closed) {
+                leaderAddress = null;
+                scheduleReconnect(false);
+            }
+        }
+
+        void end() {
+            open = false;
+            ScheduledFuture<?> h = heartbeat;
+            if (h != null) {
+                h.cancel(false);
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,67 @@
+package io.gantry.agent.runtime;
+
+import io.gantry.proto.Assignment;
+import io.gantry.proto.ContainerState;
+import io.gantry.proto.ContainerStatus;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/** One container's mutable state; fields are guarded by {@code this}, operations serialized by {@link #opLock}. */
+final class Container {
+    final ContainerPaths paths;
+    /** Serializes start/stop/remove/restart of this container, in arrival order. */
+    final ReentrantLock opLock = new ReentrantLock(true);
+
+    Assignment assignment;
+    ContainerState state = ContainerState.PENDING;
+    int exitCode;
+    String reason = "";
+    long startedAtMs;
+    long finishedAtMs;
+    String imageDigest = "";
+    boolean oomKilled;
+    int restartCount;
+    boolean userStopped;
+    boolean removed;
+    boolean restartPending;
+    String stopSignal = "";
+    List<Path> layerDirs = List.of();
+    String cgroupsPath = "";
+
+    Container(ContainerPaths paths, Assignment assignment) {
+        this.paths = paths;
+        this.assignment = assignment;
+    }
+
+    String id() {
+        return paths.id();
+    }
+
+    synchronized boolean isLive() {
+        return state == ContainerState.RUNNING || state == ContainerState.STOPPING;
+    }
+
+    /** Still producing output or about to: log followers keep waiting. */
+    synchronized boolean isActive() {
+        return !removed && (restartPending || switch (state) {
+            case PENDING, PULLING, STARTING, RUNNING, STOPPING -> true;
+            default -> false;
+        });
+    }
+
+    synchronized ContainerStatus status() {
+        return ContainerStatus.newBuilder()
+                .setWorkloadId(id())
+                .setState(state)
+                .setExitCode(exitCode)
+                .setReason(reason == null ? "" : reason)
+                .setStartedAtMs(startedAtMs)
+                .setFinishedAtMs(finishedAtMs)
+                .setImageDigest(imageDigest == null ? "" : imageDigest)
+                .setOomKilled(oomKilled)
+                .setPlacementVersion(assignment.getPlacementVersion())
+                .setRestartCount(restartCount)
+                .build();
+    }
+}

@@ -1,0 +1,636 @@
+package io.gantry.agent.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.gantry.agent.reconcile.LocalContainer;
+import io.gantry.agent.spec.OciSpecBuilder;
+import io.gantry.agent.spec.SpecException;
+import io.gantry.image.ImageException;
+import io.gantry.image.ImageReference;
+import io.gantry.image.ImageService;
+import io.gantry.image.OverlayMount;
+import io.gantry.image.PulledImage;
+import io.gantry.proto.Assignment;
+import io.gantry.proto.ContainerState;
+import io.gantry.proto.ContainerStatus;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs containers with runc under conmon and tracks their state. Every operation is asynchronous
+ * (virtual threads, serialized per container); state changes go to the {@link StatusListener}.
+ * Containers keep running when this object is closed or the JVM dies; {@link #recover()} picks them up.
+ */
+public final class ContainerRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ContainerRuntime.class);
+    public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Called on every state change; must not block. */
+    public interface StatusListener {
+        void changed(ContainerStatus status);
+    }
+
+    private final RuntimeSettings settings;
+    private final ImageService images;
+    private final Clock clock;
+    private final StatusListener listener;
+    private final Supplier<String> defaultRegistry;
+    private final OciRuntime oci;
+    private final Cgroups cgroups;
+    private final OciSpecBuilder specs;
+    private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private final StateFiles stateFiles = new StateFiles(json);
+    private final Map<String, Container> containers = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gantry-exit-watch");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
+                            Supplier<String> defaultRegistry, StatusListener listener) {
+        this.settings = settings;
+        this.images = images;
+        this.clock = clock;
+        this.listener = listener;
+        this.defaultRegistry = defaultRegistry;
+        this.oci = new OciRuntime(settings.runcBinary(), settings.conmonBinary(), settings.runcRoot());
+        this.cgroups = Cgroups.host();
+        this.specs = new OciSpecBuilder(settings.cgroupParent(), settings.defaultPidsLimit(), HostLimits.nofileHardLimit());
+        timer.scheduleWithFixedDelay(this::pollExits, 100, 100, TimeUnit.MILLISECONDS);
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    public Optional<ContainerStatus> status(String id) {
+        return Optional.ofNullable(containers.get(id)).map(Container::status);
+    }
+
+    public List<ContainerStatus> statuses() {
+        return containers.values().stream().map(Container::status).toList();
+    }
+
+    /** What the reconciler needs to know about each local container. */
+    public Map<String, LocalContainer> localView() {
+        Map<String, LocalContainer> out = new LinkedHashMap<>();
+        for (Container c : containers.values()) {
+            synchronized (c) {
+                if (!c.removed) {
+                    out.put(c.id(), new LocalContainer(c.id(), c.state, c.assignment.getPlacementVersion(), c.userStopped));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The container's k8s-file log and whether more output may still come; empty for unknown ids. */
+    public Optional<LogSource> logSource(String id) {
+        Container c = containers.get(id);
+        if (c == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new LogSource(c.paths.log(), c::isActive));
+    }
+
+    public record LogSource(Path file, java.util.function.BooleanSupplier active) {
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    /** Pulls and starts the assignment's container unless it exists already. */
+    public CompletableFuture<Void> run(Assignment assignment) {
+        String id = assignment.getWorkloadId();
+        if (!id.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}")) {
+            throw new IllegalArgumentException("invalid workload id '" + id + "'");
+        }
+        Container c = new Container(ContainerPaths.of(settings.dataDir(), id), assignment);
+        c.cgroupsPath = specs.cgroupsPath(id);
+        if (containers.putIfAbsent(id, c) != null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            Files.createDirectories(c.paths.dir());
+        } catch (IOException e) {
+            fail(c, 125, "cannot create the container directory: " + e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        }
+        changed(c);
+        return op(c, () -> start(c, false));
+    }
+
+    /** Signals the container (image StopSignal or SIGTERM), then SIGKILL after {@code timeout}. */
+    public CompletableFuture<Void> stop(String id, Duration timeout) {
+        Container c = containers.get(id);
+        if (c == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        synchronized (c) {
+            c.userStopped = true; // also cancels a start still pulling, and any pending restart
+            c.restartPending = false;
+        }
+        return op(c, () -> doStop(c, timeout));
+    }
+
+    /** Kills, deletes and forgets the container, its rootfs, cgroups and files; reports REMOVED. */
+    public CompletableFuture<Void> remove(String id) {
+        Container c = containers.get(id);
+        if (c == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        synchronized (c) {
+            c.removed = true;
+            c.restartPending = false;
+        }
+        return op(c, () -> doRemove(c));
+    }
+
+    /** Stops and removes every container this runtime manages. */
+    public void removeAll() {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (String id : List.copyOf(containers.keySet())) {
+            all.add(remove(id));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).orTimeout(60, TimeUnit.SECONDS).exceptionally(e -> null).join();
+    }
+
+    /** Stops watching; containers keep running under conmon. */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workers.shutdownNow();
+    }
+
+    private CompletableFuture<Void> op(Container c, ThrowingRunnable body) {
+        Runnable task = () -> {
+            c.opLock.lock();
+            try {
+                body.run();
+            } catch (Exception | Error e) {
+                log.warn("container {}: {}", c.id(), e.toString());
+                synchronized (c) {
+                    // Never leave a container hanging in a transitional state.
+                    if (!c.removed && (c.state == ContainerState.PENDING || c.state == ContainerState.PULLING
+                            || c.state == ContainerState.STARTING)) {
+                        cleanup(c);
+                        fail(c, 125, "internal error: " + e);
+                    }
+                }
+            } finally {
+                c.opLock.unlock();
+            }
+        };
+        try {
+            return CompletableFuture.runAsync(task, workers);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            task.run(); // after close(): e.g. removeAll() during shutdown
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    // ------------------------------------------------------------------ start
+
+    private void start(Container c, boolean restart) {
+        synchronized (c) {
+            if (c.removed) {
+                return;
+            }
+            if (c.userStopped) {
+                if (!restart) {
+                    c.state = ContainerState.EXITED;
+                    c.reason = "stopped before it started";
+                    c.finishedAtMs = clock.millis();
+                    changed(c);
+                }
+                return;
+            }
+        }
+        PulledImage image = null;
+        if (!restart) {
+            set(c, ContainerState.PULLING);
+            try {
+                image = images.pull(parseReference(c.assignment.getSpec().getImage(), defaultRegistry.get()),
+                        ImageService.PullListener.NONE);
+            } catch (ImageException e) {
+                fail(c, 125, e.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                fail(c, 125, "cannot pull " + c.assignment.getSpec().getImage() + ": " + e.getMessage());
+                return;
+            }
+            synchronized (c) {
+                c.imageDigest = image.manifestDigest();
+                c.layerDirs = List.copyOf(image.layerDirs());
+                c.stopSignal = image.config().stopSignal() == null ? "" : image.config().stopSignal();
+                if (c.removed || c.userStopped) {
+                    if (!c.removed) {
+                        c.state = ContainerState.EXITED;
+                        c.reason = "stopped before it started";
+                        c.finishedAtMs = clock.millis();
+                        changed(c);
+                    }
+                    return;
+                }
+            }
+        }
+        set(c, ContainerState.STARTING);
+        ContainerPaths p = c.paths;
+        try {
+            Files.createDirectories(p.upper());
+            Files.createDirectories(p.work());
+            Files.createDirectories(p.rootfs());
+            if (!Mounts.isMounted(p.rootfs())) {
+                OverlayMount overlay = new OverlayMount(c.layerDirs, p.upper(), p.work(), p.rootfs());
+                Libc.mount("overlay", p.rootfs(), "overlay", 0, overlay.options());
+            }
+        } catch (IOException e) {
+            fail(c, 125, "cannot mount the root filesystem: " + e.getMessage());
+            return;
+        }
+        if (!restart) {
+            try {
+                var config = specs.build(c.id(), c.assignment.getSpec(), image.config(), p.rootfs());
+                json.writeValue(p.config().toFile(), config);
+            } catch (SpecException e) {
+                cleanup(c);
+                fail(c, 125, e.getMessage());
+                return;
+            } catch (IOException e) {
+                cleanup(c);
+                fail(c, 125, "cannot write the OCI spec: " + e.getMessage());
+                return;
+            }
+        }
+        try {
+            oci.create(p);
+        } catch (CreateException e) {
+            cleanup(c);
+            fail(c, e.exitCode(), e.getMessage());
+            return;
+        } catch (IOException e) {
+            cleanup(c);
+            fail(c, 125, e.getMessage());
+            return;
+        }
+        synchronized (c) {
+            if (c.removed) {
+                return; // the queued remove cleans up
+            }
+        }
+        try {
+            oci.start(c.id());
+        } catch (IOException e) {
+            cleanup(c);
+            fail(c, 125, e.getMessage());
+            return;
+        }
+        synchronized (c) {
+            c.state = ContainerState.RUNNING;
+            c.startedAtMs = clock.millis();
+            c.finishedAtMs = 0;
+            c.exitCode = 0;
+            c.reason = "";
+            c.oomKilled = false;
+            changed(c);
+        }
+    }
+
+    // ------------------------------------------------------------------ stop / exit
+
+    private void doStop(Container c, Duration timeout) throws IOException, InterruptedException {
+        synchronized (c) {
+            if (c.state != ContainerState.RUNNING) {
+                return;
+            }
+            c.state = ContainerState.STOPPING;
+            changed(c);
+        }
+        String signal = c.stopSignal == null || c.stopSignal.isBlank() ? "SIGTERM" : c.stopSignal;
+        oci.kill(c.id(), signal);
+        if (!awaitExit(c, timeout)) {
+            oci.kill(c.id(), "SIGKILL");
+            awaitExit(c, Duration.ofSeconds(10));
+        }
+    }
+
+    private boolean awaitExit(Container c, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (c) {
+            while (c.isLive()) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                c.wait(Math.min(left, 100));
+            }
+        }
+        return true;
+    }
+
+    private long polls;
+
+    private void pollExits() {
+        boolean checkMonitors = ++polls % 20 == 0; // about every 2 s
+        for (Container c : containers.values()) {
+            try {
+                if (!c.isLive()) {
+                    continue;
+                }
+                if (Files.exists(c.paths.exitFile())) {
+                    handleExit(c);
+                } else if (checkMonitors) {
+                    checkMonitor(c);
+                }
+            } catch (RuntimeException e) {
+                log.warn("container {}: exit handling failed: {}", c.id(), e.toString());
+            }
+        }
+    }
+
+    /** conmon gone without an exit file (killed): the exit code is lost, but the container must not look alive. */
+    private void checkMonitor(Container c) {
+        OptionalLong monitor = OciRuntime.readPid(c.paths.conmonPidFile());
+        if (monitor.isEmpty() || ProcessHandle.of(monitor.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
+            return;
+        }
+        if (Files.exists(c.paths.exitFile())) {
+            return; // written just before conmon went: the next poll handles it
+        }
+        try {
+            Optional<String> status = oci.status(c.id());
+            if (status.isPresent() && !status.get().equals("stopped")) {
+                return; // still running, unmonitored; a stop or remove still works through runc
+            }
+        } catch (IOException e) {
+            return;
+        }
+        synchronized (c) {
+            if (!c.isLive() || c.removed) {
+                return;
+            }
+            boolean oom = cgroups.oomKilled(c.cgroupsPath);
+            cleanup(c);
+            c.state = ContainerState.EXITED;
+            c.exitCode = oom ? 137 : 255;
+            c.oomKilled = oom;
+            c.reason = "the container monitor (conmon) died; exit status lost";
+            c.finishedAtMs = clock.millis();
+            changed(c);
+            c.notifyAll();
+            scheduleRestartIfWanted(c);
+        }
+    }
+
+    private void handleExit(Container c) {
+        String text;
+        try {
+            text = Files.readString(c.paths.exitFile()).trim();
+        } catch (IOException e) {
+            return;
+        }
+        if (text.isEmpty()) {
+            return; // conmon is still writing it: next poll
+        }
+        int code;
+        try {
+            code = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            code = 255;
+        }
+        synchronized (c) {
+            if (!c.isLive() || c.removed) {
+                return;
+            }
+            boolean oom = cgroups.oomKilled(c.cgroupsPath);
+            cleanup(c);
+            c.state = ContainerState.EXITED;
+            c.exitCode = oom && code == 0 ? 137 : code;
+            c.oomKilled = oom;
+            c.reason = oom ? "OOMKilled" : "";
+            c.finishedAtMs = clock.millis();
+            changed(c);
+            c.notifyAll();
+            scheduleRestartIfWanted(c);
+        }
+    }
+
+    private void scheduleRestartIfWanted(Container c) {
+        Optional<Duration> delay = RestartDecider.next(c.assignment.getSpec().getRestart(), c.exitCode, c.restartCount, c.userStopped);
+        if (delay.isEmpty() || c.removed) {
+            return;
+        }
+        c.restartPending = true;
+        timer.schedule(() -> op(c, () -> restart(c)), delay.get().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void restart(Container c) {
+        synchronized (c) {
+            if (!c.restartPending || c.removed || c.userStopped || c.state != ContainerState.EXITED) {
+                c.restartPending = false;
+                return;
+            }
+            c.restartPending = false;
+            c.restartCount++;
+        }
+        start(c, true);
+    }
+
+    /** Deletes the runc container (and its cgroups) and unmounts the rootfs; the container dir stays. */
+    private void cleanup(Container c) {
+        try {
+            oci.delete(c.id());
+        } catch (IOException e) {
+            log.warn("container {}: {}", c.id(), e.getMessage());
+        }
+        cgroups.remove(c.cgroupsPath);
+        try {
+            Libc.unmount(c.paths.rootfs());
+        } catch (IOException e) {
+            log.warn("container {}: {}", c.id(), e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ remove
+
+    private void doRemove(Container c) throws IOException, InterruptedException {
+        if (oci.status(c.id()).isPresent()) {
+            oci.kill(c.id(), "SIGKILL");
+        }
+        cleanup(c);
+        deleteFiles(c);
+        containers.remove(c.id(), c);
+        synchronized (c) {
+            c.state = ContainerState.REMOVED;
+            c.notifyAll();
+            listener.changed(c.status());
+        }
+    }
+
+    /** Waits for conmon to write its exit file and go (no monitor outlives its dir), then deletes the container dir. */
+    private void deleteFiles(Container c) throws IOException, InterruptedException {
+        OptionalLong monitor = OciRuntime.readPid(c.paths.conmonPidFile());
+        if (monitor.isPresent()) {
+            Optional<ProcessHandle> h = ProcessHandle.of(monitor.getAsLong());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (h.isPresent() && h.get().isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+        if (Mounts.isMounted(c.paths.rootfs())) {
+            throw new IOException("the root filesystem of " + c.id() + " is still mounted; not deleting its files");
+        }
+        deleteTree(c.paths.dir());
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    /**
+     * Scans the containers dir (after an agent restart), adopts every container found and resumes
+     * exit watching. Containers that never got past creation are cleaned away (the scheduler will
+     * assign them again). Returns what was found.
+     */
+    public List<ContainerStatus> recover() throws IOException {
+        Path root = settings.dataDir().resolve("containers");
+        Files.createDirectories(root);
+        List<ContainerStatus> found = new ArrayList<>();
+        try (var dirs = Files.list(root)) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                Container c = stateFiles.load(settings.dataDir(), dir);
+                if (c == null || containers.containsKey(c.id())) {
+                    continue;
+                }
+                if (adopt(c)) {
+                    containers.put(c.id(), c);
+                    if (c.isLive() && Files.exists(c.paths.exitFile())) {
+                        handleExit(c); // it ended while no agent was watching (also schedules a restart)
+                    } else {
+                        synchronized (c) {
+                            if (c.state == ContainerState.EXITED) {
+                                scheduleRestartIfWanted(c);
+                            }
+                        }
+                    }
+                    found.add(c.status());
+                }
+            }
+        }
+        return found;
+    }
+
+    private boolean adopt(Container c) throws IOException {
+        ContainerState persisted = c.state;
+        Optional<String> runcStatus = oci.status(c.id());
+        boolean exitFile = Files.exists(c.paths.exitFile());
+        switch (persisted) {
+            case RUNNING, STOPPING -> {
+                if (runcStatus.isEmpty() && !exitFile) {
+                    cleanup(c);
+                    c.state = ContainerState.EXITED;
+                    c.exitCode = 255;
+                    c.reason = "the container's exit status was lost";
+                    c.finishedAtMs = clock.millis();
+                    stateFiles.save(c);
+                }
+                // else stays live: the exit watcher reads the exit file (also one written while we were away)
+                return true;
+            }
+            case EXITED, FAILED -> {
+                return true;
+            }
+            default -> {
+                // Never got running: throw the leftovers away; the scheduler assigns it again.
+                cleanup(c);
+                try {
+                    deleteFiles(c);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return false;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static ImageReference parseReference(String text, String registry) throws ImageException {
+        return ImageReference.parse(text, registry);
+    }
+
+    private void set(Container c, ContainerState state) {
+        synchronized (c) {
+            c.state = state;
+            changed(c);
+        }
+    }
+
+    private void fail(Container c, int exitCode, String reason) {
+        synchronized (c) {
+            c.state = ContainerState.FAILED;
+            c.exitCode = exitCode;
+            c.reason = reason == null ? "" : reason.replaceAll("\\s*\\R\\s*", " ");
+            c.finishedAtMs = clock.millis();
+            changed(c);
+            c.notifyAll();
+        }
+    }
+
+    /** Persists and reports; callers hold the container's monitor. */
+    private void changed(Container c) {
+        stateFiles.save(c);
+        try {
+            listener.changed(c.status());
+        } catch (RuntimeException e) {
+            log.warn("status listener failed: {}", e.toString());
+        }
+    }
+}
