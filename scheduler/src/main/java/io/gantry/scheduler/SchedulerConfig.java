@@ -1,0 +1,55 @@
+package io.gantry.scheduler;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How to run one scheduler.
+ *
+ * @param zkConnect        ZooKeeper connect string; null starts an embedded ZooKeeper in {@code dataDir/zookeeper}
+ * @param listenPort       0 picks a free port
+ * @param advertiseAddress what followers tell clients to use; null means {@code listenHost:actualPort}
+ * @param defaultRegistry  where agents pull unqualified images from, e.g. {@code 127.0.0.1:5000}
+ * @param seed             drives ids and placement tie-breaks, so runs are reproducible
+ */
+public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost, int listenPort,
+                              String advertiseAddress, String defaultRegistry, Duration heartbeatTimeout, long seed) {
+    public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
+    public static final int DEFAULT_LISTEN_PORT = 7070;
+
+    public SchedulerConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(listenHost, "listenHost");
+        Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
+        if (listenPort < 0 || listenPort > 65535) {
+            throw new IllegalArgumentException("invalid listen port " + listenPort + ": must be 0-65535");
+        }
+        if (heartbeatTimeout.isNegative() || heartbeatTimeout.isZero()) {
+            throw new IllegalArgumentException("heartbeat timeout must be positive, got " + heartbeatTimeout);
+        }
+        defaultRegistry = defaultRegistry == null ? "" : defaultRegistry;
+    }
+
+    /** Embedded ZooKeeper, 127.0.0.1:7070, registry 127.0.0.1:5000, 5 s heartbeat timeout, seed 0. */
+    public static SchedulerConfig defaults(Path dataDir) {
+        return new SchedulerConfig(null, dataDir, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT, null, "127.0.0.1:5000",
+                Duration.ofSeconds(5), 0L);
+    }
+
+    public SchedulerConfig withZkConnect(String zk) {
+        return new SchedulerConfig(zk, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, seed);
+    }
+
+    public SchedulerConfig withListen(String host, int port) {
+        return new SchedulerConfig(zkConnect, dataDir, host, port, advertiseAddress, defaultRegistry, heartbeatTimeout, seed);
+    }
+
+    public SchedulerConfig withHeartbeatTimeout(Duration timeout) {
+        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, timeout, seed);
+    }
+
+    public SchedulerConfig withSeed(long newSeed) {
+        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, newSeed);
+    }
+}

@@ -1,0 +1,84 @@
+package io.gantry.scheduler.core;
+
+import io.gantry.proto.LogCancel;
+import io.gantry.proto.LogChunk;
+import io.gantry.proto.SchedulerMessage;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** One connected agent's stream. Sends are serialized because gRPC observers are not thread safe. */
+public final class AgentSession {
+    private final String nodeName;
+    private final StreamObserver<SchedulerMessage> out;
+    private final Map<Long, LogRelay> logs = new ConcurrentHashMap<>();
+    private boolean closed;
+
+    public AgentSession(String nodeName, StreamObserver<SchedulerMessage> out) {
+        this.nodeName = nodeName;
+        this.out = out;
+    }
+
+    public String nodeName() {
+        return nodeName;
+    }
+
+    synchronized void send(SchedulerMessage message) {
+        if (closed) {
+            return;
+        }
+        try {
+            out.onNext(message);
+        } catch (RuntimeException e) {
+            closed = true; // stream already cancelled by the agent side; its onError path cleans up
+        }
+    }
+
+    /** Ends the stream from the scheduler side, e.g. after a heartbeat timeout or lost leadership. */
+    synchronized void close(Status status) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            out.onError(status.asRuntimeException());
+        } catch (RuntimeException ignored) {
+            // already gone
+        }
+        failLogs(status);
+    }
+
+    /** The agent's side ended. */
+    synchronized void ended() {
+        closed = true;
+        failLogs(Status.UNAVAILABLE.withDescription("node " + nodeName + " disconnected"));
+    }
+
+    void openLog(long requestId, LogRelay relay) {
+        logs.put(requestId, relay);
+    }
+
+    /** Caller cancelled: forget the relay and tell the agent to stop sending. */
+    void cancelLog(long requestId) {
+        if (logs.remove(requestId) != null) {
+            send(SchedulerMessage.newBuilder().setLogCancel(LogCancel.newBuilder().setRequestId(requestId)).build());
+        }
+    }
+
+    void relay(LogChunk chunk) {
+        var relay = logs.get(chunk.getRequestId());
+        if (relay != null && relay.accept(chunk)) {
+            logs.remove(chunk.getRequestId());
+        }
+    }
+
+    private void failLogs(Status status) {
+        for (var id : logs.keySet()) {
+            var relay = logs.remove(id);
+            if (relay != null) {
+                relay.fail(status);
+            }
+        }
+    }
+}

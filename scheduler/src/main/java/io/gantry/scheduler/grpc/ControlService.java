@@ -1,0 +1,121 @@
+package io.gantry.scheduler.grpc;
+
+import io.gantry.proto.ControlGrpc;
+import io.gantry.proto.InspectRequest;
+import io.gantry.proto.ListNodesRequest;
+import io.gantry.proto.ListNodesResponse;
+import io.gantry.proto.ListRequest;
+import io.gantry.proto.ListResponse;
+import io.gantry.proto.LogEntry;
+import io.gantry.proto.LogsRequest;
+import io.gantry.proto.RemoveRequest;
+import io.gantry.proto.RemoveResponse;
+import io.gantry.proto.RunRequest;
+import io.gantry.proto.RunResponse;
+import io.gantry.proto.StopRequest;
+import io.gantry.proto.StopResponse;
+import io.gantry.proto.WaitRequest;
+import io.gantry.proto.Workload;
+import io.gantry.scheduler.core.SchedulerCore;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/** The CLI's API; every call goes to the current term's core. */
+public final class ControlService extends ControlGrpc.ControlImplBase {
+    private final LeaderView leader;
+
+    public ControlService(LeaderView leader) {
+        this.leader = leader;
+    }
+
+    @Override
+    public void run(RunRequest request, StreamObserver<RunResponse> out) {
+        unary(out, core -> RunResponse.newBuilder().setWorkload(core.run(request)).build());
+    }
+
+    @Override
+    public void list(ListRequest request, StreamObserver<ListResponse> out) {
+        unary(out, core -> ListResponse.newBuilder().addAllWorkloads(core.list(request.getAll())).build());
+    }
+
+    @Override
+    public void inspect(InspectRequest request, StreamObserver<Workload> out) {
+        unary(out, core -> core.inspect(request.getRef()));
+    }
+
+    @Override
+    public void listNodes(ListNodesRequest request, StreamObserver<ListNodesResponse> out) {
+        unary(out, core -> ListNodesResponse.newBuilder().addAllNodes(core.listNodes()).build());
+    }
+
+    @Override
+    public void stop(StopRequest request, StreamObserver<StopResponse> out) {
+        async(out, core -> core.stop(request.getRef(), request.getTimeoutSeconds())
+                .thenApply(w -> StopResponse.newBuilder().setWorkload(w).build()));
+    }
+
+    @Override
+    public void remove(RemoveRequest request, StreamObserver<RemoveResponse> out) {
+        async(out, core -> core.remove(request.getRef(), request.getForce())
+                .thenApply(id -> RemoveResponse.newBuilder().setId(id).build()));
+    }
+
+    @Override
+    public void wait(WaitRequest request, StreamObserver<Workload> out) {
+        async(out, core -> core.waitFor(request.getRef()));
+    }
+
+    @Override
+    public void logs(LogsRequest request, StreamObserver<LogEntry> out) {
+        try {
+            core().openLogs(request.getRef(), request.getFollow(), request.getTail(), (ServerCallStreamObserver<LogEntry>) out);
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+        }
+    }
+
+    private SchedulerCore core() {
+        return leader.core().orElseThrow(leader::notLeader);
+    }
+
+    private <T> void unary(StreamObserver<T> out, Function<SchedulerCore, T> call) {
+        T result;
+        try {
+            result = call.apply(core());
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+            return;
+        }
+        out.onNext(result);
+        out.onCompleted();
+    }
+
+    private <T> void async(StreamObserver<T> out, Function<SchedulerCore, CompletableFuture<T>> call) {
+        CompletableFuture<T> future;
+        try {
+            future = call.apply(core());
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+            return;
+        }
+        if (out instanceof ServerCallStreamObserver<T> server) {
+            server.setOnCancelHandler(() -> future.cancel(false));
+        }
+        future.whenComplete((result, error) -> {
+            try {
+                if (error != null) {
+                    if (!(error instanceof java.util.concurrent.CancellationException)) {
+                        out.onError(Errors.toStatus(error));
+                    }
+                } else {
+                    out.onNext(result);
+                    out.onCompleted();
+                }
+            } catch (RuntimeException ignored) {
+                // the caller went away
+            }
+        });
+    }
+}

@@ -1,0 +1,144 @@
+package io.gantry.scheduler.state;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.gantry.proto.Node;
+import io.gantry.proto.Workload;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's only way to write state. Taking over bumps {@code /epoch} with a version check and remembers
+ * the new znode version; every later write is a transaction that first checks that version, so once another
+ * scheduler has bumped the epoch, a deposed leader's writes fail with {@link FencedOutException}.
+ */
+public final class FencedStore {
+    private static final Logger log = LoggerFactory.getLogger(FencedStore.class);
+
+    private final CuratorFramework client;
+    private final StateLayout layout;
+    private final long epoch;
+    private final int epochVersion;
+
+    private FencedStore(CuratorFramework client, StateLayout layout, long epoch, int epochVersion) {
+        this.client = client;
+        this.layout = layout;
+        this.epoch = epoch;
+        this.epochVersion = epochVersion;
+    }
+
+    /** Bumps the epoch (compare-and-set on the znode version) and returns a store fenced on the new version. */
+    public static FencedStore takeOver(CuratorFramework client, StateLayout layout) {
+        try {
+            for (String path : List.of(layout.workloads(), layout.nodes())) {
+                if (client.checkExists().forPath(path) == null) {
+                    createIgnoringRace(client, path, new byte[0]);
+                }
+            }
+            if (client.checkExists().forPath(layout.epoch()) == null) {
+                createIgnoringRace(client, layout.epoch(), "0".getBytes(StandardCharsets.US_ASCII));
+            }
+            var stat = new Stat();
+            byte[] data = client.getData().storingStatIn(stat).forPath(layout.epoch());
+            long next = parseEpoch(data) + 1;
+            Stat written = client.setData().withVersion(stat.getVersion())
+                    .forPath(layout.epoch(), Long.toString(next).getBytes(StandardCharsets.US_ASCII));
+            log.info("took over as leader: epoch {} (znode version {})", next, written.getVersion());
+            return new FencedStore(client, layout, next, written.getVersion());
+        } catch (KeeperException.BadVersionException e) {
+            throw new FencedOutException("another scheduler bumped the epoch while this one was taking over", e);
+        } catch (Exception e) {
+            throw new StoreException("cannot take over the state in ZooKeeper: " + e.getMessage(), e);
+        }
+    }
+
+    private static void createIgnoringRace(CuratorFramework client, String path, byte[] data) throws Exception {
+        try {
+            client.create().creatingParentContainersIfNeeded().forPath(path, data);
+        } catch (KeeperException.NodeExistsException ignored) {
+            // another scheduler created it first: fine
+        }
+    }
+
+    private static long parseEpoch(byte[] data) {
+        String s = new String(data, StandardCharsets.US_ASCII).trim();
+        return s.isEmpty() ? 0 : Long.parseLong(s);
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public int epochVersion() {
+        return epochVersion;
+    }
+
+    public LoadedState load() {
+        try {
+            var workloads = new ArrayList<Workload>();
+            for (String id : client.getChildren().forPath(layout.workloads())) {
+                workloads.add(Workload.parseFrom(client.getData().forPath(layout.workload(id))));
+            }
+            var nodes = new ArrayList<Node>();
+            for (String name : client.getChildren().forPath(layout.nodes())) {
+                nodes.add(Node.parseFrom(client.getData().forPath(layout.node(name))));
+            }
+            return new LoadedState(epoch, workloads, nodes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StoreException("corrupt state in ZooKeeper under " + layout.root() + ": " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new StoreException("cannot load state from ZooKeeper: " + e.getMessage(), e);
+        }
+    }
+
+    public void createWorkload(Workload w) {
+        commit("create workload " + w.getId(), () -> op().create().forPath(layout.workload(w.getId()), w.toByteArray()));
+    }
+
+    public void updateWorkload(Workload w) {
+        commit("update workload " + w.getId(), () -> op().setData().forPath(layout.workload(w.getId()), w.toByteArray()));
+    }
+
+    public void deleteWorkload(String id) {
+        commit("delete workload " + id, () -> op().delete().forPath(layout.workload(id)));
+    }
+
+    /** {@code exists} is what the leader's cache says; the cache is authoritative because only the leader writes. */
+    public void putNode(Node n, boolean exists) {
+        commit("write node " + n.getName(), () -> exists
+                ? op().setData().forPath(layout.node(n.getName()), n.toByteArray())
+                : op().create().forPath(layout.node(n.getName()), n.toByteArray()));
+    }
+
+    private org.apache.curator.framework.api.transaction.TransactionOp op() {
+        return client.transactionOp();
+    }
+
+    private interface OpBuilder {
+        CuratorOp build() throws Exception;
+    }
+
+    private void commit(String what, OpBuilder write) {
+        try {
+            client.transaction().forOperations(op().check().withVersion(epochVersion).forPath(layout.epoch()), write.build());
+        } catch (KeeperException.BadVersionException e) {
+            throw new FencedOutException("cannot " + what + ": this scheduler is no longer the leader (epoch "
+                    + epoch + " was superseded)", e);
+        } catch (KeeperException e) {
+            // Multi-op failures report the first failing op; a NoNode on the epoch path is also a lost fence.
+            if (e.getPath() != null && e.getPath().equals(layout.epoch())) {
+                throw new FencedOutException("cannot " + what + ": this scheduler is no longer the leader ("
+                        + e.code() + " on the epoch)", e);
+            }
+            throw new StoreException("cannot " + what + " in ZooKeeper: " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new StoreException("cannot " + what + " in ZooKeeper: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.gantry.scheduler.state;
+
+import io.gantry.proto.Node;
+import io.gantry.proto.Workload;
+import java.util.List;
+
+/** Everything a new leader reads when it takes over. */
+public record LoadedState(long epoch, List<Workload> workloads, List<Node> nodes) {
+    public LoadedState {
+        workloads = List.copyOf(workloads);
+        nodes = List.copyOf(nodes);
+    }
+}

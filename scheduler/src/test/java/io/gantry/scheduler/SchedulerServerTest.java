@@ -1,0 +1,41 @@
+package io.gantry.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class SchedulerServerTest {
+
+    @Test
+    void defaultsAreLoopbackAndEmbedded() {
+        var c = SchedulerConfig.defaults(Path.of("/var/lib/gantry"));
+        assertEquals(null, c.zkConnect());
+        assertEquals("127.0.0.1", c.listenHost());
+        assertEquals(7070, c.listenPort());
+        assertEquals("127.0.0.1:5000", c.defaultRegistry());
+        assertEquals(Duration.ofSeconds(5), c.heartbeatTimeout());
+    }
+
+    @Test
+    void aBusyPortIsAOneLineError() throws Exception {
+        try (var cluster = new Cluster()) {
+            var first = cluster.startLeader(new MutableClock(0));
+            int port = Integer.parseInt(first.address().substring(first.address().lastIndexOf(':') + 1));
+            var e = assertThrows(IOException.class, () -> cluster.start(cluster.config().withListen("127.0.0.1", port), new MutableClock(0)));
+            assertTrue(e.getMessage().startsWith("cannot listen on 127.0.0.1:" + port + ": "), e.getMessage());
+            assertTrue(first.isLeader());
+        }
+    }
+
+    @Test
+    void badConfigIsRejected() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> SchedulerConfig.defaults(Path.of("/tmp/x")).withListen("127.0.0.1", 70000));
+        assertEquals("invalid listen port 70000: must be 0-65535", e.getMessage());
+    }
+}

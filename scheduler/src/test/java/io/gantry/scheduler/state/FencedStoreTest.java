@@ -1,0 +1,69 @@
+package io.gantry.scheduler.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gantry.proto.Node;
+import io.gantry.proto.Workload;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import io.gantry.scheduler.EmbeddedZooKeeper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class FencedStoreTest {
+    private EmbeddedZooKeeper zk;
+    private Path dir;
+    private CuratorFramework client;
+    private final StateLayout layout = new StateLayout("/gantry-test");
+
+    @BeforeEach
+    void start() throws Exception {
+        dir = Files.createTempDirectory("gantry-fenced");
+        zk = EmbeddedZooKeeper.start(dir, "127.0.0.1", 0);
+        client = CuratorFrameworkFactory.newClient(zk.connectString(), new RetryOneTime(100));
+        client.start();
+        client.blockUntilConnected();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.close();
+        zk.close();
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void aDeposedLeadersWritesFailOnceTheEpochMoves() throws Exception {
+        var first = FencedStore.takeOver(client, layout);
+        first.createWorkload(Workload.newBuilder().setId("aaaaaaaaaaaa").build());
+        var second = FencedStore.takeOver(client, layout);
+        assertEquals(first.epoch() + 1, second.epoch());
+
+        var e = assertThrows(FencedOutException.class,
+                () -> first.updateWorkload(Workload.newBuilder().setId("aaaaaaaaaaaa").setExitCode(1).build()));
+        assertTrue(e.getMessage().contains("no longer the leader"), e.getMessage());
+        assertThrows(FencedOutException.class, () -> first.putNode(Node.newBuilder().setName("n1").build(), false));
+
+        second.putNode(Node.newBuilder().setName("n1").build(), false);
+        var loaded = second.load();
+        assertEquals(1, loaded.workloads().size());
+        assertEquals(0, loaded.workloads().getFirst().getExitCode());
+        assertEquals("n1", loaded.nodes().getFirst().getName());
+    }
+
+    @Test
+    void bumpingTheEpochBehindTheLeadersBackFencesIt() throws Exception {
+        var store = FencedStore.takeOver(client, layout);
+        client.setData().forPath(layout.epoch(), "99".getBytes());
+        assertThrows(FencedOutException.class, () -> store.deleteWorkload("bbbbbbbbbbbb"));
+    }
+}
