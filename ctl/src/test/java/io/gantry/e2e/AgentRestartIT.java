@@ -86,7 +86,8 @@ class AgentRestartIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> Residue.processesWith("e2e-ticker").isEmpty());
         agent.stop(Duration.ofSeconds(30));
         scheduler.stop(Duration.ofSeconds(30));
-        assertThat(Residue.find(dataDir, CGROUP_PARENT)).isEmpty();
+        registry.close();
+        assertThat(Residue.find(dataDir, CGROUP_PARENT, dataDir.resolve("agent"))).isEmpty();
     }
 
     private static int lastTick(String logs) {

@@ -16,12 +16,20 @@ final class Daemon implements AutoCloseable {
     private final String name;
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<Thread> pumps;
 
     private Daemon(String name, Process process) {
         this.name = name;
         this.process = process;
-        Thread.ofVirtual().start(() -> pump(process.getInputStream()));
-        Thread.ofVirtual().start(() -> pump(process.getErrorStream()));
+        this.pumps = List.of(Thread.ofVirtual().start(() -> pump(process.getInputStream())),
+                Thread.ofVirtual().start(() -> pump(process.getErrorStream())));
+    }
+
+    /** Lets the output readers catch up with a process that has ended. */
+    private void drained() throws InterruptedException {
+        for (Thread t : pumps) {
+            t.join(Duration.ofSeconds(5));
+        }
     }
 
     static Daemon start(String name, Path logDir, String... args) {
@@ -81,18 +89,20 @@ final class Daemon implements AutoCloseable {
 
     /** SIGTERM and wait, as Ctrl-C or systemd would; returns the exit code. */
     int stop(Duration timeout) throws InterruptedException {
-        process.destroy();
+        // Process.destroy() would also close our end of its stdout, losing what it prints while stopping
+        process.toHandle().destroy();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly().waitFor();
             throw new AssertionError(name + " did not stop within " + timeout + ":\n" + output());
         }
+        drained();
         return process.exitValue();
     }
 
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
-            process.destroy();
+            process.toHandle().destroy();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
             }

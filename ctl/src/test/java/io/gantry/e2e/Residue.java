@@ -1,5 +1,7 @@
 package io.gantry.e2e;
 
+import io.gantry.ctl.dev.AgentSetup;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,9 +14,18 @@ final class Residue {
     private Residue() {
     }
 
-    /** Lines describing leftovers that mention {@code dataDir} or live under cgroup {@code cgroupParent}. */
-    static List<String> find(Path dataDir, String cgroupParent) throws IOException {
+    /**
+     * Lines describing leftovers that mention {@code dataDir} or live under cgroup
+     * {@code cgroupParent}, and the runc state of the agent whose data dir is {@code agentDir}.
+     */
+    static List<String> find(Path dataDir, String cgroupParent, Path agentDir) throws IOException {
         List<String> found = new ArrayList<>();
+        Path runcRoot = AgentSetup.runcRoot(agentDir);
+        for (Path p : List.of(runcRoot, runcRoot.resolveSibling(runcRoot.getFileName() + "-attach"))) {
+            if (Files.exists(p)) {
+                found.add("runc state: " + p);
+            }
+        }
         String dir = dataDir.toAbsolutePath().toString();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             if (line.contains(dir)) {

@@ -142,13 +142,21 @@ public final class NodeAgent implements AutoCloseable {
         logWorkers.shutdownNow();
         channels.values().forEach(ManagedChannel::shutdownNow);
         runtime.close();
+        removeEmptyHostDirs();
     }
 
     /** Stops and removes every container this agent manages (for `gantry dev` shutdown and tests). */
     public void removeAllContainers() {
         runtime.removeAll();
-        // What only this agent's containers needed: their parent cgroup and runc's state
-        // dirs. Both are removed only when empty, so another agent sharing them is safe.
+        removeEmptyHostDirs();
+    }
+
+    /**
+     * What only containers needed: their parent cgroup and runc's state dirs. Each goes
+     * only when empty (a cgroup with processes cannot be removed), so running containers
+     * and another agent sharing them are safe.
+     */
+    private void removeEmptyHostDirs() {
         Cgroups.host().remove("/" + config.cgroupParent());
         Path runcRoot = config.runcRoot();
         for (Path dir : List.of(runcRoot, runcRoot.resolveSibling(runcRoot.getFileName() + "-attach"), runcRoot.getParent())) {

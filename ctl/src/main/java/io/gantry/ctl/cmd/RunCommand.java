@@ -152,9 +152,19 @@ public final class RunCommand implements Callable<Integer> {
             this.autoRemove = autoRemove;
         }
 
+        private static final boolean TRACE = System.getenv("GANTRY_TRACE") != null;
+        private final long t0 = System.nanoTime();
+
+        private void trace(String what) {
+            if (TRACE) {
+                System.err.printf("trace %6.1f ms %s%n", (System.nanoTime() - t0) / 1e6, what);
+            }
+        }
+
         int follow() throws InterruptedException {
             String id = submitted.getId();
             Workload w = awaitStarted(id);
+            trace("started " + w.getState());
             if (w.getState() == ContainerState.PENDING) {
                 throw new CliException("container " + w.getSpec().getName() + " (" + id + ") is pending: " + w.getReason()
                         + "; it will start when a node has room", EXIT_GANTRY_ERROR);
@@ -162,12 +172,15 @@ public final class RunCommand implements Callable<Integer> {
             if (w.getState() != ContainerState.FAILED) {
                 LogPrinter.stream(client, id, true, -1, false);
             }
+            trace("logs done");
             Workload done = client.call(s -> s.wait(io.gantry.proto.WaitRequest.newBuilder().setRef(id).build()));
+            trace("waited");
             try {
                 return exitCode(done);
             } finally {
                 if (autoRemove) {
                     client.call(s -> s.remove(RemoveRequest.newBuilder().setRef(id).setForce(true).build()));
+                    trace("removed");
                 }
             }
         }

@@ -26,7 +26,7 @@ public final class AgentSetup {
      * runc's state lives on /run (gone at reboot, like the containers), one root per
      * agent data dir so that two agents on one machine never see each other's containers.
      */
-    static Path runcRoot(Path dataDir) {
+    public static Path runcRoot(Path dataDir) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256")
                     .digest(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));

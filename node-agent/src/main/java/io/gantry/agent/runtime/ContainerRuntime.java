@@ -381,7 +381,7 @@ public final class ContainerRuntime implements AutoCloseable {
     /** conmon gone without an exit file (killed): the exit code is lost, but the container must not look alive. */
     private void checkMonitor(Container c) {
         OptionalLong monitor = OciRuntime.readPid(c.paths.conmonPidFile());
-        if (monitor.isEmpty() || ProcessHandle.of(monitor.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
+        if (monitor.isEmpty() || Processes.running(monitor.getAsLong())) {
             return;
         }
         if (Files.exists(c.paths.exitFile())) {
@@ -501,16 +501,16 @@ public final class ContainerRuntime implements AutoCloseable {
     private void deleteFiles(Container c) throws IOException, InterruptedException {
         OptionalLong monitor = OciRuntime.readPid(c.paths.conmonPidFile());
         if (monitor.isPresent()) {
-            Optional<ProcessHandle> h = ProcessHandle.of(monitor.getAsLong());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (h.isPresent() && h.get().isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
+            while (Processes.running(monitor.getAsLong()) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
             }
         }
         if (Mounts.isMounted(c.paths.rootfs())) {
             throw new IOException("the root filesystem of " + c.id() + " is still mounted; not deleting its files");
         }
         deleteTree(c.paths.dir());
+        Files.deleteIfExists(oci.attachLink(c.id()));
     }
 
     static void deleteTree(Path dir) throws IOException {

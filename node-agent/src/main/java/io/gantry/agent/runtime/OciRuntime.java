@@ -40,9 +40,19 @@ public final class OciRuntime {
         return runcRoot;
     }
 
+    /** Where conmon keeps attach sockets: a sibling of runc's root (the socket path must stay short). */
+    public Path socketDir() {
+        return runcRoot.resolveSibling(runcRoot.getFileName() + "-attach");
+    }
+
+    /** conmon's per-container link in {@link #socketDir()}; conmon never removes it itself. */
+    public Path attachLink(String id) {
+        return socketDir().resolve(id);
+    }
+
     /** Starts conmon, which runs {@code runc create}; returns the container's init pid once created. */
     public long create(ContainerPaths paths) throws CreateException, IOException {
-        Path socketDir = runcRoot.resolveSibling(runcRoot.getFileName() + "-attach");
+        Path socketDir = socketDir();
         Files.createDirectories(runcRoot);
         Files.createDirectories(socketDir);
         Files.createDirectories(paths.exitDir());
@@ -93,7 +103,7 @@ public final class OciRuntime {
                     throw new CreateException(message, exitCodeFor(message));
                 }
                 OptionalLong monitor = readPid(paths.conmonPidFile());
-                if (monitor.isPresent() && ProcessHandle.of(monitor.getAsLong()).isEmpty()
+                if (monitor.isPresent() && !Processes.running(monitor.getAsLong())
                         && Files.readString(paths.syncFile()).indexOf('\n') < 0) {
                     throw new IOException("conmon exited without reporting the container: " + lastLine(paths.conmonOutput()));
                 }
