@@ -100,6 +100,29 @@ class DevClusterIT {
     }
 
     @Test
+    void cgroupLimitsComeFromTheFlags() {
+        Gantry.Result r = gantry("run", "--rm", "--cpus", "0.5", "--memory", "64m", "--pids-limit", "50", "busybox", "sh", "-c",
+                "cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us"
+                        + " /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).isEqualTo("50000\n100000\n67108864\n50\n");
+        Gantry.Result defaults = gantry("run", "--rm", "busybox", "cat", "/sys/fs/cgroup/pids/pids.max");
+        assertThat(defaults.out()).as("a pids limit even when none is asked").isEqualTo("4096\n");
+    }
+
+    @Test
+    void workdirUserAndEntrypointFollowDockersRules() {
+        Gantry.Result r = gantry("run", "--rm", "-w", "/tmp", "-u", "nobody", "busybox", "sh", "-c", "pwd; id -u; id -g");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).isEqualTo("/tmp\n65534\n65534\n");
+        Gantry.Result entry = gantry("run", "--rm", "--entrypoint", "echo", "busybox", "from", "entrypoint");
+        assertThat(entry.out()).isEqualTo("from entrypoint\n");
+        Gantry.Result unknownUser = gantry("run", "--rm", "-u", "nosuchuser", "busybox", "true");
+        assertThat(unknownUser.exit()).as(unknownUser.toString()).isEqualTo(125);
+        assertThat(unknownUser.err()).contains("nosuchuser");
+    }
+
+    @Test
     void defaultCapabilitiesAreDockers() {
         Gantry.Result r = gantry("run", "--rm", "busybox", "grep", "CapEff", "/proc/self/status");
         assertThat(r.exit()).as(r.toString()).isZero();

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 
 /** Reads a container's k8s-file log: the last N entries, and optionally follows it until the container is done. */
 public final class LogReader {
-    public static final long POLL_MILLIS = 100;
+    public static final long POLL_MILLIS = 25;
     private static final int BATCH = 256;
     private static final long BATCH_BYTES = 1 << 20;
     private static final int MAX_READ = 4 * 1024 * 1024;
