@@ -90,10 +90,11 @@ public final class Main implements Runnable {
                 message = ce.getMessage();
             } else if (ex instanceof StatusRuntimeException sre) {
                 message = SchedulerClient.describe(sre);
-            } else if (ex instanceof IllegalArgumentException iae) {
-                message = iae.getMessage();
+            } else if (ex.getMessage() != null && !ex.getMessage().isBlank()) {
+                // our own exceptions (ImageException, IllegalArgumentException, ...) carry a line for the user
+                message = ex.getMessage();
             } else {
-                message = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+                message = ex.getClass().getSimpleName();
             }
             if (c.getCommandSpec().name().equals("run") && !(ex instanceof CliException)) {
                 code = RunCommand.EXIT_GANTRY_ERROR;

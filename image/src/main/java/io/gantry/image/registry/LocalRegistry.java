@@ -55,8 +55,9 @@ public final class LocalRegistry implements AutoCloseable {
 
     private static LocalRegistry startOnce(Path dataDir, int port) throws ImageException {
         String address = "127.0.0.1:" + port;
+        Path config = dataDir.toAbsolutePath().resolve("registry.yml");
+        stopLeftover(config);
         requireFree(port, address);
-        Path config = dataDir.resolve("registry.yml");
         Path logFile = dataDir.resolve("registry.log");
         Process process;
         try {
@@ -93,6 +94,27 @@ public final class LocalRegistry implements AutoCloseable {
             registry.close();
             throw e;
         }
+    }
+
+    /**
+     * A registry still serving this data dir's config is a leftover of a run that was
+     * killed before it could stop it (its owner is gone: nobody else uses this dir), and
+     * it would hold the port: stop it.
+     */
+    private static void stopLeftover(Path config) {
+        String configPath = config.toString();
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/docker-registry") || c.equals(BINARY)).orElse(false))
+                .filter(p -> p.info().arguments().map(a -> java.util.Arrays.asList(a).contains(configPath)).orElse(false))
+                .forEach(p -> {
+                    log.warn("stopping a leftover docker-registry (pid {}) of an earlier run on {}", p.pid(), configPath);
+                    p.destroy();
+                    try {
+                        p.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        p.destroyForcibly();
+                    }
+                });
     }
 
     private void awaitReady(Path logFile) throws ImageException {
