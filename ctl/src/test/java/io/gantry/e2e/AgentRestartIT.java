@@ -59,7 +59,7 @@ class AgentRestartIT {
         addr = "127.0.0.1:" + port;
         scheduler = Daemon.start("scheduler", dataDir, "scheduler", "--listen", addr,
                 "--data-dir", dataDir.resolve("scheduler").toString(), "--default-registry", registry.address())
-                .awaitLine("serving", Duration.ofSeconds(60));
+                .awaitLine("gantry scheduler: serving", Duration.ofSeconds(60));
         agent = startAgent();
 
         Gantry.Result run = Gantry.cli(addr, "run", "-d", "--name", "ticker", "busybox", "sh", "-c",

@@ -1,8 +1,8 @@
 package io.gantry.ctl.cli;
 
 import io.gantry.proto.ControlGrpc;
+import io.gantry.scheduler.LeaderRedirect;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -22,7 +22,6 @@ import java.util.function.Function;
  * know which scheduler leads.
  */
 public final class SchedulerClient implements AutoCloseable {
-    static final Metadata.Key<String> LEADER_KEY = Metadata.Key.of("gantry-leader", Metadata.ASCII_STRING_MARSHALLER);
     private static final int MAX_REDIRECTS = 4;
 
     private final List<String> addresses;
@@ -125,10 +124,7 @@ public final class SchedulerClient implements AutoCloseable {
     }
 
     static Optional<String> leaderOf(StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION || e.getTrailers() == null) {
-            return Optional.empty();
-        }
-        return Optional.ofNullable(e.getTrailers().get(LEADER_KEY)).filter(s -> !s.isBlank());
+        return e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION ? LeaderRedirect.leaderFrom(e) : Optional.empty();
     }
 
     private ManagedChannel channel(String address) {

@@ -166,8 +166,11 @@ public final class RunCommand implements Callable<Integer> {
             Workload w = awaitStarted(id);
             trace("started " + w.getState());
             if (w.getState() == ContainerState.PENDING) {
-                throw new CliException("container " + w.getSpec().getName() + " (" + id + ") is pending: " + w.getReason()
-                        + "; it will start when a node has room", EXIT_GANTRY_ERROR);
+                // Nobody would be attached when it starts later: take it back, say why.
+                // (`run -d` leaves such a workload pending, to start when a node has room.)
+                client.call(s -> s.remove(RemoveRequest.newBuilder().setRef(id).setForce(true).build()));
+                throw new CliException("cannot run " + w.getSpec().getImage() + " now: " + w.getReason()
+                        + " (use run -d to leave it pending until a node has room)", EXIT_GANTRY_ERROR);
             }
             if (w.getState() != ContainerState.FAILED) {
                 LogPrinter.stream(client, id, true, -1, false);

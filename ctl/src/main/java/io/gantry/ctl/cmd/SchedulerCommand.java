@@ -41,8 +41,10 @@ public final class SchedulerCommand implements Callable<Integer> {
         SchedulerConfig config = new SchedulerConfig(zk, dataDir, l.host(), l.port(), advertise, defaultRegistry,
                 Durations.parse("--heartbeat-timeout", heartbeatTimeout), seed);
         SchedulerServer server = SchedulerServer.start(config, Clock.systemUTC());
-        System.out.println("gantry scheduler: serving on " + server.address()
-                + (zk == null ? " (embedded ZooKeeper in " + dataDir + ")" : " (ZooKeeper " + zk + ")"));
+        System.out.println("gantry scheduler: serving on " + server.address() + (zk == null
+                ? " with an embedded ZooKeeper at " + server.zkConnectString() + " (data in " + dataDir
+                        + "; more schedulers join with --zk " + server.zkConnectString() + ")"
+                : " with ZooKeeper " + zk));
         System.out.flush();
         Daemon.runUntilSignalled(server::close);
         return 0;

@@ -90,10 +90,12 @@ public final class DevCluster implements AutoCloseable {
     @Override
     public void close() {
         if (agent != null) {
+            // Disconnect first: a connected agent would still start what the scheduler
+            // places while we remove (e.g. a pending workload that fits once others go).
             try {
-                agent.removeAllContainers();
-            } finally {
                 agent.close();
+            } finally {
+                agent.removeAllContainers();
             }
         }
         if (scheduler != null) {

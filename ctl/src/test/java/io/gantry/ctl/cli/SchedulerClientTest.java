@@ -4,6 +4,7 @@ import io.gantry.proto.ControlGrpc;
 import io.gantry.proto.ListRequest;
 import io.gantry.proto.ListResponse;
 import io.gantry.proto.Workload;
+import io.gantry.scheduler.LeaderRedirect;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -38,7 +39,7 @@ class SchedulerClientTest {
             @Override
             public void list(ListRequest request, StreamObserver<ListResponse> out) {
                 Metadata trailers = new Metadata();
-                trailers.put(SchedulerClient.LEADER_KEY, leaderAddr);
+                trailers.put(LeaderRedirect.LEADER_KEY, leaderAddr);
                 out.onError(Status.FAILED_PRECONDITION.withDescription("not the leader; leader is " + leaderAddr).asRuntimeException(trailers));
             }
         });

@@ -215,7 +215,7 @@ public final class LayerApplier {
                 setOwner(target, entry);
                 dirs.put(target, new DeferredDir(target, entry.getMode() & 07777, entry.getLastModifiedTime()));
             } else if (entry.isSymbolicLink()) {
-                removeExisting(target);
+                replaceWithNonDirectory(target);
                 Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
                 setOwner(target, entry);
                 setMtime(target, entry);
@@ -224,13 +224,13 @@ public final class LayerApplier {
             } else if (entry.isCharacterDevice() || entry.isBlockDevice()) {
                 log.debug("layer {}: skipping device node {}", diffId, name);
             } else if (entry.isFIFO()) {
-                removeExisting(target);
+                replaceWithNonDirectory(target);
                 Libc.mknod(target, Libc.S_IFIFO | (entry.getMode() & 0777), 0);
                 setOwner(target, entry);
                 setMode(target, entry.getMode());
                 setMtime(target, entry);
             } else if (isRegularFile(entry)) {
-                removeExisting(target);
+                replaceWithNonDirectory(target);
                 try (OutputStream out = Files.newOutputStream(target,
                         StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
                     content.transferTo(out);
@@ -289,8 +289,17 @@ public final class LayerApplier {
             if (source.equals(target)) {
                 return;
             }
-            removeExisting(target);
+            replaceWithNonDirectory(target);
             Files.createLink(target, source);
+        }
+
+        /**
+         * Removes whatever is at {@code target} and forgets the deferred metadata of every directory
+         * at or below it: those paths are gone, and a symlink put in their place must never receive it.
+         */
+        private void replaceWithNonDirectory(Path target) throws IOException {
+            removeExisting(target);
+            dirs.keySet().removeIf(path -> path.startsWith(target));
         }
 
         /** Walks {@code parts} below the root refusing symlinks; creates missing directories when asked. */
@@ -317,9 +326,9 @@ public final class LayerApplier {
 
         void finish() throws IOException {
             for (DeferredDir dir : dirs.values()) {
-                BasicFileAttributes now = attributes(dir.path());
-                if (now == null || !now.isDirectory()) {
-                    continue; // replaced by a later non-directory entry
+                if (!stillInsideLayer(dir.path())) {
+                    log.debug("layer {}: {} was replaced by a later entry, not applying its metadata", diffId, dir.path());
+                    continue;
                 }
                 setMode(dir.path(), dir.mode());
                 Files.getFileAttributeView(dir.path(), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
@@ -327,6 +336,26 @@ public final class LayerApplier {
             }
             if (!dirs.containsKey(root)) {
                 setMode(root, DEFAULT_DIR_MODE);
+            }
+        }
+
+        /**
+         * Whether {@code path} is still a real directory reached from the root without any symlink.
+         * chmod and utimes only refuse a symlink as the last component, so a parent swapped for a
+         * symlink after the directory was recorded would otherwise redirect them outside the layer.
+         */
+        private boolean stillInsideLayer(Path path) throws IOException {
+            List<String> parts = new java.util.ArrayList<>();
+            root.relativize(path).forEach(part -> parts.add(part.toString()));
+            if (parts.size() == 1 && parts.getFirst().isEmpty()) {
+                parts.clear(); // relativize(root) is the empty path
+            }
+            try {
+                Path parent = resolveParent(path.toString(), parts.subList(0, Math.max(0, parts.size() - 1)), false);
+                BasicFileAttributes now = attributes(parts.isEmpty() ? root : parent.resolve(parts.getLast()));
+                return now != null && now.isDirectory();
+            } catch (ImageException e) {
+                return false;
             }
         }
 

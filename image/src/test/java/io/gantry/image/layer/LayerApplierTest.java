@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -208,6 +210,61 @@ class LayerApplierTest {
         assertEquals("safe", Files.readString(victim));
         assertTrue(Files.isRegularFile(dir.resolve("evil"), LinkOption.NOFOLLOW_LINKS));
         Files.delete(victim);
+    }
+
+    /** A directory outside the layer with a subdirectory, whose metadata must survive any layer. */
+    private record Victim(Path dir, Path sub, int dirMode, int subMode, FileTime dirMtime, FileTime subMtime) {
+        static Victim create(Path parent, String subName) throws IOException {
+            Path dir = Files.createDirectories(parent.resolve("victim"));
+            Path sub = Files.createDirectories(dir.resolve(subName));
+            Files.setAttribute(sub, "unix:mode", 0700);
+            Files.setAttribute(dir, "unix:mode", 0700);
+            FileTime old = FileTime.from(Instant.parse("2001-02-03T04:05:06Z"));
+            Files.setLastModifiedTime(sub, old);
+            Files.setLastModifiedTime(dir, old);
+            return new Victim(dir, sub, 0700, 0700, old, old);
+        }
+
+        void assertUntouched() throws IOException {
+            assertEquals(dirMode, (Integer) Files.getAttribute(dir, "unix:mode") & 07777, "victim mode");
+            assertEquals(subMode, (Integer) Files.getAttribute(sub, "unix:mode") & 07777, "victim subdir mode");
+            assertEquals(dirMtime, Files.getLastModifiedTime(dir), "victim mtime");
+            assertEquals(subMtime, Files.getLastModifiedTime(sub), "victim subdir mtime");
+            try (Stream<Path> left = Files.list(dir)) {
+                assertEquals(List.of(sub), left.toList(), "nothing written into the victim");
+            }
+            try (Stream<Path> left = Files.list(sub)) {
+                assertEquals(List.of(), left.toList(), "nothing written into the victim subdir");
+            }
+        }
+    }
+
+    @Test
+    void deferredDirMetadataDoesNotFollowParentReplacedBySymlink() throws Exception {
+        Victim victim = Victim.create(outside, "etc");
+        LayerBuilder layer = new LayerBuilder()
+                .dir("x", 0755)
+                .dir("x/etc", 0777)
+                .symlink("x", victim.dir().toString());
+        Path dir = unpack(layer);
+        victim.assertUntouched();
+        assertEquals(victim.dir(), Files.readSymbolicLink(dir.resolve("x")));
+    }
+
+    @Test
+    void deferredDirMetadataDoesNotFollowGrandparentReplacedByRelativeSymlink() throws Exception {
+        Victim victim = Victim.create(outside, "etc");
+        LayerBuilder layer = new LayerBuilder()
+                .dir("a", 0755)
+                .dir("a/victim", 0777)
+                .dir("a/victim/etc", 0777)
+                .file("a/victim/etc/planted", 0644, HELLO)
+                // Relative to the (scratch) layer dir inside layers/, this is the "outside" dir.
+                .symlink("a", "../../outside")
+                .dir("z", 0750);
+        Path dir = unpack(layer);
+        victim.assertUntouched();
+        assertEquals(0750, (Integer) Files.getAttribute(dir.resolve("z"), "unix:mode") & 07777, "other dirs still get theirs");
     }
 
     @Test
