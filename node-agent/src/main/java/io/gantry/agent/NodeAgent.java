@@ -116,9 +116,12 @@ public final class NodeAgent implements AutoCloseable {
         return runtime;
     }
 
-    /** Disconnects; containers keep running. */
+    /** Disconnects; containers keep running. Idempotent; {@link #removeAllContainers()} still works afterwards. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         Session s = session;
         sender.execute(() -> {
@@ -268,7 +271,13 @@ public final class NodeAgent implements AutoCloseable {
                 try {
                     switch (action) {
                         case ReconcileAction.Start st -> runtime.run(st.assignment());
-                        case ReconcileAction.Replace r -> runtime.remove(r.workloadId()).thenRun(() -> runtime.run(r.assignment()));
+                        case ReconcileAction.Replace r -> runtime.remove(r.workloadId())
+                                .thenRun(() -> runtime.run(r.assignment()))
+                                .exceptionally(e -> {
+                                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                                    log.warn("node {}: replacing {} failed: {}", config.nodeName(), r.workloadId(), cause.toString());
+                                    return null;
+                                });
                         case ReconcileAction.Stop stop -> runtime.stop(stop.workloadId(), stop.timeout());
                         case ReconcileAction.Remove rm -> runtime.remove(rm.workloadId());
                     }

@@ -16,6 +16,7 @@ import io.gantry.proto.LogEntry;
 import io.gantry.proto.LogRequest;
 import io.gantry.proto.Register;
 import io.gantry.proto.SchedulerMessage;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -221,6 +222,24 @@ class NodeAgentTest {
         assertEquals("before\n", text(chunks(5)));
         Thread.sleep(300);
         assertTrue(states(id).isEmpty(), "not restarted: " + states(id));
+    }
+
+    @Test
+    void closeThenRemoveAllContainersLeavesNothing() throws Exception {
+        agent = newAgent(List.of(scheduler.address()));
+        agent.start();
+        assertTrue(agent.awaitRegistered(Duration.ofSeconds(10)));
+        String id = RuntimeFixture.newId();
+        scheduler.send(assignments(run(id, "sleep 100", 1)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> states(id).contains(ContainerState.RUNNING));
+
+        // `gantry dev` shutdown: disconnect first (nothing new gets started), then remove everything.
+        agent.close();
+        agent.close(); // idempotent
+        agent.removeAllContainers();
+        assertTrue(agent.runtime().statuses().isEmpty());
+        assertFalse(Files.exists(fx.dataDir.resolve("containers").resolve(id)), "container dir removed");
+        fx.assertClean(); // no mount, runc state, conmon or cgroup left
     }
 
     /** Re-creates a fake scheduler under an existing in-process name. */

@@ -45,6 +45,8 @@ public final class SchedulerServer implements AutoCloseable {
     private final Duration monitorInterval;
     private final StateLayout layout;
     private final AtomicReference<SchedulerCore> current = new AtomicReference<>();
+    /** Installing a term and ending one are exclusive, so a step-down can never slip in before an install. */
+    private final Object termLock = new Object();
     private final ExecutorService leadership =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("gantry-leadership").factory());
     private EmbeddedZooKeeper embeddedZk;
@@ -105,7 +107,7 @@ public final class SchedulerServer implements AutoCloseable {
         curator.getConnectionStateListenable().addListener((client, state) -> {
             if (state == ConnectionState.SUSPENDED || state == ConnectionState.LOST) {
                 // Curator's event thread must not wait for a core busy retrying a write: close it aside.
-                var old = current.getAndSet(null);
+                var old = takeCurrent();
                 if (old != null) {
                     log.info("{} stops leading: ZooKeeper connection {}", advertise, state);
                     Thread.ofVirtual().name("gantry-stepdown").start(old::close);
@@ -161,15 +163,11 @@ public final class SchedulerServer implements AutoCloseable {
                     config.defaultRegistry(), config.seed());
             var core = new SchedulerCore(store, state, clock, settings, Placer.standard(),
                     new SeededIdGenerator(config.seed() * 31 + store.epoch()), this::fencedOut);
-            if (closing || latch != l || !l.hasLeadership()) {
+            if (!install(core, l)) {
                 core.close();
                 return;
             }
-            core.start();
-            var old = current.getAndSet(core);
-            if (old != null) {
-                old.close();
-            }
+            core.start(); // only once current: a fenced write must find its core current to step down
             log.info("{} is now the leader (epoch {}, {} workloads, {} nodes)", advertise, store.epoch(),
                     state.workloads().size(), state.nodes().size());
         } catch (RuntimeException e) {
@@ -178,17 +176,58 @@ public final class SchedulerServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes {@code core} current unless leadership is gone. The check runs under the same lock as every step-down
+     * and after the core is in place, so a notLeader/SUSPENDED that fires meanwhile either sees the new core and
+     * closes it, or has already flipped the latch and the core is taken back out here.
+     */
+    private boolean install(SchedulerCore core, LeaderLatch l) {
+        SchedulerCore old;
+        boolean installed;
+        synchronized (termLock) {
+            old = current.getAndSet(core);
+            installed = !closing && latch == l && l.hasLeadership();
+            if (!installed) {
+                current.set(null);
+            }
+        }
+        if (old != null) {
+            old.close();
+        }
+        return installed;
+    }
+
+    private SchedulerCore takeCurrent() {
+        synchronized (termLock) {
+            return current.getAndSet(null);
+        }
+    }
+
     private void stepDown(String why) {
-        var old = current.getAndSet(null);
+        var old = takeCurrent();
         if (old != null) {
             log.info("{} stops leading: {}", advertise, why);
             old.close();
         }
     }
 
-    private void fencedOut() {
-        stepDown("another scheduler moved the epoch (fenced out)");
+    /**
+     * A write of {@code core} hit a moved epoch. Only if that core is still the current term do we step down and
+     * rejoin: a stale core (already closed, but with a write in flight) must not end the rightful current term.
+     */
+    void fencedOut(SchedulerCore core) {
+        if (!current.compareAndSet(core, null)) {
+            log.debug("{} ignores a fenced-out write of an ended term (epoch {})", advertise, core.epoch());
+            return;
+        }
+        log.info("{} stops leading: another scheduler moved the epoch (fenced out)", advertise);
+        core.close();
         leadership.execute(this::rejoin);
+    }
+
+    /** The term in charge now, if any (for tests and diagnostics). */
+    Optional<SchedulerCore> currentCore() {
+        return Optional.ofNullable(current.get());
     }
 
     /** Gives up the latch and queues up again, so a newer leader (or a fresh term of ours) takes over. */

@@ -22,6 +22,7 @@ import io.gantry.proto.StopRequest;
 import io.gantry.proto.WaitRequest;
 import io.gantry.proto.Workload;
 import io.gantry.proto.WorkloadSpec;
+import io.gantry.scheduler.state.StateLayout;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -31,11 +32,15 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class AgentFlowTest {
+    private static final StateLayout LAYOUT = new StateLayout(StateLayout.DEFAULT_ROOT);
     private static final long GiB = 1L << 30;
     private static final Duration T = Duration.ofSeconds(10);
     private Cluster cluster;
@@ -299,6 +304,70 @@ class AgentFlowTest {
         assertEquals(2, now.getRestartCount());
     }
 
+    @Test
+    void registerOverwritesANodeZnodeItsCacheDoesNotKnow() throws Exception {
+        // As after a first register whose create landed but whose reply was lost: ZooKeeper has the node,
+        // the leader's cache does not. Registering again must not fail with NodeExists.
+        try (var zk = curator()) {
+            zk.create().forPath(LAYOUT.node("node-1"), Node.newBuilder().setName("node-1").setCpuMillis(1).build().toByteArray());
+            var agent = cluster.agent(server.address(), "node-1").register(2000, 2 * GiB);
+            assertTrue(agent.errorStatus().isEmpty(), () -> "register failed: " + agent.errorStatus());
+            assertEquals(Node.Status.READY, node("node-1").getStatus());
+            assertEquals(2000, Node.parseFrom(zk.getData().forPath(LAYOUT.node("node-1"))).getCpuMillis());
+        }
+    }
+
+    @Test
+    void cancelledStopAndRmForgetTheirWaitersAtOnce() throws Exception {
+        var agent = cluster.agent(server.address(), "node-1").register(2000, 2 * GiB);
+        var w = run(spec("slow"));
+        agent.awaitAssignments(a -> a.getAssignmentsCount() == 1);
+        agent.status(w.getId(), ContainerState.RUNNING, 0, w.getPlacementVersion());
+        await().atMost(T).until(() -> inspect("slow").getState() == ContainerState.RUNNING);
+        var core = server.currentCore().orElseThrow();
+        var async = cluster.asyncControl(server.address());
+
+        var stop = new Cancellable<StopRequest, io.gantry.proto.StopResponse>();
+        async.stop(StopRequest.newBuilder().setRef("slow").setTimeoutSeconds(60).build(), stop);
+        await().atMost(T).until(() -> core.pendingWaits() == 1);
+        stop.cancel();
+        await().atMost(Duration.ofSeconds(3)).until(() -> core.pendingWaits() == 0);
+
+        var rm = new Cancellable<RemoveRequest, io.gantry.proto.RemoveResponse>();
+        async.remove(RemoveRequest.newBuilder().setRef("slow").setForce(true).build(), rm);
+        await().atMost(T).until(() -> core.pendingWaits() == 1);
+        rm.cancel();
+        await().atMost(Duration.ofSeconds(3)).until(() -> core.pendingWaits() == 0);
+        assertEquals(DesiredState.DESIRED_REMOVED, inspect("slow").getDesired(), "the removal itself goes on");
+    }
+
+    @Test
+    void removingAnUnplaceableAttachedRunIsImmediateAndLeavesNothingInZooKeeper() throws Exception {
+        // The CLI rm -f's an attached run that could not be placed: no agent is involved, nothing may linger.
+        var w = control.run(RunRequest.newBuilder().setSpec(spec("stuck")
+                .setResources(Resources.newBuilder().setMemoryBytes(64 * GiB))).setAttached(true).build()).getWorkload();
+        assertEquals(ContainerState.PENDING, w.getState());
+        assertEquals("", w.getNode());
+        try (var zk = curator()) {
+            assertEquals(List.of(w.getId()), zk.getChildren().forPath(LAYOUT.workloads()));
+            long started = System.nanoTime();
+            var removed = control.withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .remove(RemoveRequest.newBuilder().setRef("stuck").setForce(true).build());
+            assertEquals(w.getId(), removed.getId());
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(1), "rm of a pending workload is immediate");
+            assertTrue(zk.getChildren().forPath(LAYOUT.workloads()).isEmpty());
+        }
+        assertEquals(0, control.list(ListRequest.newBuilder().setAll(true).build()).getWorkloadsCount());
+        assertEquals(0, server.currentCore().orElseThrow().pendingWaits());
+    }
+
+    private CuratorFramework curator() throws InterruptedException {
+        var zk = CuratorFrameworkFactory.newClient(cluster.zk.connectString(), new RetryOneTime(100));
+        zk.start();
+        zk.blockUntilConnected();
+        return zk;
+    }
+
     private Workload inspect(String ref) {
         return control.inspect(InspectRequest.newBuilder().setRef(ref).build());
     }
@@ -309,15 +378,9 @@ class AgentFlowTest {
     }
 
     /** Collects a log stream; cancellable like a CLI pressing Ctrl-C. */
-    private static final class Collector implements ClientResponseObserver<LogsRequest, LogEntry> {
+    private static final class Collector extends Cancellable<LogsRequest, LogEntry> {
         final List<String> lines = new CopyOnWriteArrayList<>();
         final CompletableFuture<List<String>> done = new CompletableFuture<>();
-        private volatile ClientCallStreamObserver<LogsRequest> call;
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<LogsRequest> requestStream) {
-            call = requestStream;
-        }
 
         @Override
         public void onNext(LogEntry e) {
@@ -333,6 +396,25 @@ class AgentFlowTest {
         public void onCompleted() {
             done.complete(List.copyOf(lines));
         }
+    }
+
+    /** A call the test can cancel like a CLI pressing Ctrl-C; ignores what arrives. */
+    private static class Cancellable<Q, R> implements ClientResponseObserver<Q, R> {
+        private volatile ClientCallStreamObserver<Q> call;
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<Q> requestStream) {
+            call = requestStream;
+        }
+
+        @Override
+        public void onNext(R value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
 
         void cancel() {
             call.cancel("test cancels", null);

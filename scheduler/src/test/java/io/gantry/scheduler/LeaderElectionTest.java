@@ -3,6 +3,7 @@ package io.gantry.scheduler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.awaitility.Awaitility.await;
@@ -109,6 +110,41 @@ class LeaderElectionTest {
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() ->
                     control.list(ListRequest.newBuilder().setAll(true).build()).getWorkloadsCount() == 1);
             assertTrue(Long.parseLong(new String(client.getData().forPath(epoch))) > 1000);
+        }
+    }
+
+    @Test
+    void aStaleTermsFencedWriteDoesNotEndTheCurrentTerm() throws Exception {
+        try (var cluster = new Cluster();
+             var client = CuratorFrameworkFactory.newClient(cluster.zk.connectString(), new RetryOneTime(100))) {
+            client.start();
+            var leader = cluster.startLeader(new MutableClock(1_000_000));
+            var control = cluster.control(leader.address());
+            var stale = leader.currentCore().orElseThrow();
+
+            // End that term the way a moved epoch does; alone, the scheduler leads again under a newer epoch.
+            String epoch = new StateLayout(StateLayout.DEFAULT_ROOT).epoch();
+            client.setData().forPath(epoch, "1000".getBytes());
+            assertThrows(StatusRuntimeException.class, () -> control.run(RunRequest.newBuilder()
+                    .setSpec(WorkloadSpec.newBuilder().setName("fenced").setImage("busybox")).build()));
+            await().atMost(Duration.ofSeconds(20)).until(() -> leader.currentCore().filter(c -> c != stale).isPresent());
+            var current = leader.currentCore().orElseThrow();
+            String epochNow = new String(client.getData().forPath(epoch));
+
+            // A write of the old term that was already past its closed-check fails late, fenced out: that
+            // must not end the current term nor give up the latch.
+            leader.fencedOut(stale);
+            Thread.sleep(500);
+            assertSame(current, leader.currentCore().orElse(null));
+            assertFalse(current.isClosed());
+            assertEquals(epochNow, new String(client.getData().forPath(epoch)), "no new takeover happened");
+            control.run(RunRequest.newBuilder().setSpec(WorkloadSpec.newBuilder().setName("after").setImage("busybox")).build());
+
+            // The current term's own fenced write still steps down and rejoins.
+            leader.fencedOut(current);
+            await().atMost(Duration.ofSeconds(20)).until(() -> leader.currentCore().filter(c -> c != current).isPresent());
+            assertTrue(current.isClosed());
+            assertTrue(Long.parseLong(new String(client.getData().forPath(epoch))) > Long.parseLong(epochNow));
         }
     }
 

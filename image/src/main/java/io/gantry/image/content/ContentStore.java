@@ -83,7 +83,8 @@ public final class ContentStore {
             Path result = Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) ? target : download(digest, size, source, target);
             mine.complete(result);
             return result;
-        } catch (ImageException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Whatever ends the download (even an Error) must release the waiters sharing it.
             mine.completeExceptionally(e);
             throw e;
         } finally {

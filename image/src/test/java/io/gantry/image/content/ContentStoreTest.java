@@ -148,6 +148,37 @@ class ContentStoreTest {
     }
 
     @Test
+    void waitersAreReleasedWhenTheDownloaderDiesWithAnError() throws Exception {
+        ContentStore store = new ContentStore(root);
+        CountDownLatch release = new CountDownLatch(1);
+        ContentStore.BlobSource dying = () -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new StackOverflowError("simulated");
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Path> downloader = pool.submit(() -> store.ingest(DIGEST, -1, dying));
+            Thread.sleep(200);
+            Future<Path> waiter = pool.submit(() -> store.ingest(DIGEST, -1, dying));
+            Thread.sleep(200);
+            release.countDown();
+            Exception first = assertThrows(Exception.class, () -> downloader.get(10, TimeUnit.SECONDS));
+            assertTrue(first.getCause() instanceof StackOverflowError, String.valueOf(first.getCause()));
+            Exception second = assertThrows(Exception.class, () -> waiter.get(10, TimeUnit.SECONDS));
+            assertTrue(second.getCause() instanceof ImageException, "waiter must not hang: " + second);
+            assertTrue(second.getCause().getMessage().startsWith("blob download failed"), second.getCause().getMessage());
+        } finally {
+            pool.shutdownNow();
+        }
+        // The digest is not stuck in flight: a later ingest downloads normally.
+        assertArrayEquals(DATA, Files.readAllBytes(store.ingest(DIGEST, DATA.length, () -> new ByteArrayInputStream(DATA))));
+    }
+
+    @Test
     void malformedDigestIsRejected() throws Exception {
         ContentStore store = new ContentStore(root);
         ImageException e = assertThrows(ImageException.class, () -> store.ingest("sha256:../../etc", 1, () -> new ByteArrayInputStream(DATA)));

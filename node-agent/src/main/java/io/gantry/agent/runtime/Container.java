@@ -28,6 +28,13 @@ final class Container {
     String stopSignal = "";
     List<Path> layerDirs = List.of();
     String cgroupsPath = "";
+    /** Failed removal attempts so far: the back-off before the next one grows with it. */
+    int removeAttempts;
+    /**
+     * Completes once the container is really gone (REMOVED reported), however many attempts it took;
+     * completes exceptionally when the runtime closed while removal still failed (a later remove starts over).
+     */
+    java.util.concurrent.CompletableFuture<Void> removal = new java.util.concurrent.CompletableFuture<>();
 
     Container(ContainerPaths paths, Assignment assignment) {
         this.paths = paths;

@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
 public final class ContainerRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ContainerRuntime.class);
     public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration FIRST_REMOVE_RETRY = Duration.ofMillis(250);
+    static final Duration MAX_REMOVE_RETRY = Duration.ofSeconds(30);
 
     /** Called on every state change; must not block. */
     public interface StatusListener {
@@ -68,6 +70,11 @@ public final class ContainerRuntime implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Guards {@link #closed} and {@link #shuttingDown} against a {@link #run} adding a container concurrently. */
+    private final Object lifecycle = new Object();
+    private volatile boolean closed;
+    /** Set by {@link #removeAll()}: from then on nothing new is started. */
+    private volatile boolean shuttingDown;
 
     public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
                             Supplier<String> defaultRegistry, StatusListener listener) {
@@ -122,7 +129,11 @@ public final class ContainerRuntime implements AutoCloseable {
 
     // ------------------------------------------------------------------ operations
 
-    /** Pulls and starts the assignment's container unless it exists already. */
+    /**
+     * Pulls and starts the assignment's container unless it exists already.
+     *
+     * @throws IllegalStateException once {@link #removeAll()} or {@link #close()} has begun
+     */
     public CompletableFuture<Void> run(Assignment assignment) {
         String id = assignment.getWorkloadId();
         if (!id.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}")) {
@@ -130,8 +141,14 @@ public final class ContainerRuntime implements AutoCloseable {
         }
         Container c = new Container(ContainerPaths.of(settings.dataDir(), id), assignment);
         c.cgroupsPath = specs.cgroupsPath(id);
-        if (containers.putIfAbsent(id, c) != null) {
-            return CompletableFuture.completedFuture(null);
+        synchronized (lifecycle) {
+            // Checked together with the insert: removeAll() must see every container that got in.
+            if (shuttingDown || closed) {
+                throw new IllegalStateException("the container runtime is shutting down; not starting " + id);
+            }
+            if (containers.putIfAbsent(id, c) != null) {
+                return CompletableFuture.completedFuture(null);
+            }
         }
         try {
             Files.createDirectories(c.paths.dir());
@@ -156,31 +173,54 @@ public final class ContainerRuntime implements AutoCloseable {
         return op(c, () -> doStop(c, timeout));
     }
 
-    /** Kills, deletes and forgets the container, its rootfs, cgroups and files; reports REMOVED. */
+    /**
+     * Kills, deletes and forgets the container, its rootfs, cgroups and files; reports REMOVED.
+     * A failed attempt is retried with back-off; the future completes once the container is gone.
+     */
     public CompletableFuture<Void> remove(String id) {
         Container c = containers.get(id);
         if (c == null) {
             return CompletableFuture.completedFuture(null);
         }
+        CompletableFuture<Void> removal;
         synchronized (c) {
-            c.removed = true;
             c.restartPending = false;
+            if (c.removed && !c.removal.isCompletedExceptionally()) {
+                return c.removal; // under way, or retrying after a failure
+            }
+            if (c.removal.isDone()) {
+                c.removal = new CompletableFuture<>(); // an earlier removal was abandoned at close(): start over
+            }
+            c.removed = true;
+            removal = c.removal;
         }
-        return op(c, () -> doRemove(c));
+        op(c, () -> doRemove(c));
+        return removal;
     }
 
-    /** Stops and removes every container this runtime manages. */
+    /** Stops and removes every container this runtime manages; from now on {@link #run} refuses new ones. */
     public void removeAll() {
+        List<String> ids;
+        synchronized (lifecycle) {
+            shuttingDown = true;
+            ids = List.copyOf(containers.keySet());
+        }
         List<CompletableFuture<Void>> all = new ArrayList<>();
-        for (String id : List.copyOf(containers.keySet())) {
+        for (String id : ids) {
             all.add(remove(id));
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).orTimeout(60, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        for (String id : containers.keySet()) {
+            log.warn("container {}: could not be removed within 60 s; removal continues in the background", id);
+        }
     }
 
-    /** Stops watching; containers keep running under conmon. */
+    /** Stops watching; containers keep running under conmon. Nothing new can be started afterwards. */
     @Override
     public void close() {
+        synchronized (lifecycle) {
+            closed = true;
+        }
         timer.shutdownNow();
         workers.shutdown();
         try {
@@ -486,18 +526,68 @@ public final class ContainerRuntime implements AutoCloseable {
 
     // ------------------------------------------------------------------ remove
 
-    private void doRemove(Container c) throws IOException, InterruptedException {
-        if (oci.status(c.id()).isPresent()) {
-            oci.kill(c.id(), "SIGKILL");
+    private void doRemove(Container c) {
+        try {
+            if (oci.status(c.id()).isPresent()) {
+                oci.kill(c.id(), "SIGKILL");
+            }
+            cleanup(c);
+            deleteFiles(c);
+        } catch (IOException | RuntimeException e) {
+            retryRemoveLater(c, e);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // close() is stopping the workers
+            retryRemoveLater(c, e);
+            return;
         }
-        cleanup(c);
-        deleteFiles(c);
         containers.remove(c.id(), c);
+        if (c.removeAttempts > 0) {
+            log.info("container {}: removed after {} failed attempt(s)", c.id(), c.removeAttempts);
+        }
         synchronized (c) {
             c.state = ContainerState.REMOVED;
             c.notifyAll();
-            listener.changed(c.status());
+            try {
+                listener.changed(c.status());
+            } catch (RuntimeException e) {
+                log.warn("status listener failed: {}", e.toString());
+            }
+            c.removal.complete(null);
         }
+    }
+
+    /**
+     * A failed removal stays hidden from the reconciler (it must not be restarted) but is not
+     * forgotten: it is tried again with growing back-off until it succeeds and REMOVED is reported.
+     * A runtime closed without removeAll() stops trying: the next agent start recovers it.
+     */
+    private void retryRemoveLater(Container c, Exception cause) {
+        int attempt = ++c.removeAttempts; // only touched under c.opLock
+        long delay = Math.min(MAX_REMOVE_RETRY.toMillis(), FIRST_REMOVE_RETRY.toMillis() << Math.min(attempt - 1, 16));
+        if (abandonedAtClose(c, cause)) {
+            return;
+        }
+        log.warn("container {}: removal attempt {} failed, retrying in {} ms: {}", c.id(), attempt, delay, cause.toString());
+        // Not the exit-watch timer: it is gone after close(), and removeAll() after close() must still finish.
+        CompletableFuture.runAsync(() -> {
+            if (!abandonedAtClose(c, cause)) {
+                op(c, () -> doRemove(c));
+            }
+        }, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, task -> Thread.ofVirtual().start(task)));
+    }
+
+    /** A runtime closed without removeAll() stops retrying: the next agent start recovers the container. */
+    private boolean abandonedAtClose(Container c, Exception cause) {
+        if (!closed || shuttingDown) {
+            return false;
+        }
+        log.warn("container {}: removal failed ({}); the runtime is closed, the next agent start will clean it up",
+                c.id(), cause.toString());
+        synchronized (c) {
+            c.removal.completeExceptionally(new IOException("removing " + c.id() + " failed: " + cause.getMessage(), cause));
+        }
+        return true;
     }
 
     /** Waits for conmon to write its exit file and go (no monitor outlives its dir), then deletes the container dir. */
@@ -509,8 +599,16 @@ public final class ContainerRuntime implements AutoCloseable {
                 Thread.sleep(10);
             }
         }
-        if (Mounts.isMounted(c.paths.rootfs())) {
-            throw new IOException("the root filesystem of " + c.id() + " is still mounted; not deleting its files");
+        // cleanup() may have failed to unmount (busy): detach it now rather than give up.
+        for (int i = 0; i < 8 && Mounts.isMounted(c.paths.rootfs()); i++) {
+            if (!Libc.unmount(c.paths.rootfs())) {
+                break;
+            }
+        }
+        // Deleting would walk into a mount and delete what is mounted there: never do that.
+        List<String> mounts = Mounts.under(c.paths.dir());
+        if (!mounts.isEmpty()) {
+            throw new IOException("not deleting the files of " + c.id() + ": still mounted: " + String.join(", ", mounts));
         }
         deleteTree(c.paths.dir());
         Files.deleteIfExists(oci.attachLink(c.id()));

@@ -24,16 +24,23 @@ import java.util.regex.Pattern;
 public final class OciRuntime {
     private static final Pattern RUNC_MSG = Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration RUNC_TIMEOUT = Duration.ofSeconds(30);
 
     private final ObjectMapper json = new ObjectMapper();
     private final Path runc;
     private final Path conmon;
     private final Path runcRoot;
+    private final Duration runcTimeout;
 
     public OciRuntime(Path runc, Path conmon, Path runcRoot) {
+        this(runc, conmon, runcRoot, RUNC_TIMEOUT);
+    }
+
+    OciRuntime(Path runc, Path conmon, Path runcRoot, Duration runcTimeout) {
         this.runc = runc;
         this.conmon = conmon;
         this.runcRoot = runcRoot;
+        this.runcTimeout = runcTimeout;
     }
 
     public Path runcRoot() {
@@ -168,24 +175,35 @@ public final class OciRuntime {
         }
     }
 
+    /**
+     * Runs runc and returns its output. The output goes to a file, not a pipe: reading a pipe to
+     * its end would block for as long as runc (or anything inheriting the pipe) lives, so the
+     * timeout could never fire, and callers hold locks.
+     */
     private String runc(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(runc.toString(), "--root", runcRoot.toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectInput(new File("/dev/null")).redirectErrorStream(true).start();
+        Path output = Files.createTempFile("gantry-runc-" + args[0] + "-", ".out");
         try {
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            Process p = new ProcessBuilder(cmd).redirectInput(new File("/dev/null")).redirectErrorStream(true)
+                    .redirectOutput(output.toFile()).start();
+            try {
+                if (!p.waitFor(runcTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly();
+                    throw new IOException("runc " + args[0] + " timed out after " + runcTimeout.toSeconds() + " s");
+                }
+            } catch (InterruptedException e) {
                 p.destroyForcibly();
-                throw new IOException("runc " + args[0] + " timed out");
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while running runc " + args[0]);
             }
-            String text = new String(out, StandardCharsets.UTF_8);
+            String text = new String(Files.readAllBytes(output), StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
                 throw new IOException("runc " + args[0] + " failed: " + runcMessage(text));
             }
             return text;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running runc " + args[0]);
+        } finally {
+            Files.deleteIfExists(output);
         }
     }
 

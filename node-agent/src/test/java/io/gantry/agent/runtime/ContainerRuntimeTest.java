@@ -6,6 +6,7 @@ import static io.gantry.agent.RuntimeFixture.sh;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gantry.agent.RuntimeFixture;
@@ -21,6 +22,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -178,6 +181,93 @@ class ContainerRuntimeTest {
         assertTrue(runtime.status(id).isEmpty());
         assertEquals(ContainerState.REMOVED, fx.states(id).getLast());
         assertFalse(Files.exists(ContainerPaths.of(fx.dataDir, id).dir()));
+    }
+
+    @Test
+    void failedRemovalIsRetriedAndReportedOnceItSucceeds() throws Exception {
+        String id = newId();
+        runtime.run(assignment(id, sh("sleep 100").build()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runtime.status(id).orElseThrow().getState() == ContainerState.RUNNING);
+        // Something mounted in the container dir makes every removal attempt fail until it goes.
+        Path blocker = Files.createDirectories(ContainerPaths.of(fx.dataDir, id).dir().resolve("blocker"));
+        Libc.mount("tmpfs", blocker, "tmpfs", 0, "size=1m");
+        try {
+            Path kept = Files.writeString(blocker.resolve("kept"), "x");
+            CompletableFuture<Void> removal = runtime.remove(id);
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> !removal.isDone());
+            assertFalse(fx.states(id).contains(ContainerState.REMOVED));
+            assertTrue(runtime.status(id).isPresent(), "not forgotten while it cannot be removed");
+            assertFalse(runtime.localView().containsKey(id), "not handed back to the reconciler to restart");
+            assertTrue(Files.exists(kept), "nothing deleted through the mount");
+            assertFalse(Mounts.isMounted(ContainerPaths.of(fx.dataDir, id).rootfs()));
+        } finally {
+            Libc.unmount(blocker);
+        }
+        runtime.remove(id).get(40, TimeUnit.SECONDS);
+        assertEquals(ContainerState.REMOVED, fx.states(id).getLast());
+        assertTrue(runtime.status(id).isEmpty());
+        assertFalse(Files.exists(ContainerPaths.of(fx.dataDir, id).dir()));
+    }
+
+    @Test
+    void removalFailingAtCloseIsAbandonedAndRemoveAllStartsItOver() throws Exception {
+        String id = newId();
+        runtime.run(assignment(id, sh("sleep 100").build()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runtime.status(id).orElseThrow().getState() == ContainerState.RUNNING);
+        Path blocker = Files.createDirectories(ContainerPaths.of(fx.dataDir, id).dir().resolve("blocker"));
+        Libc.mount("tmpfs", blocker, "tmpfs", 0, "size=1m");
+        CompletableFuture<Void> removal;
+        try {
+            removal = runtime.remove(id);
+            Thread.sleep(100);
+            runtime.close(); // a plain close stops retrying: the next start recovers it
+            await().atMost(Duration.ofSeconds(5)).until(removal::isCompletedExceptionally);
+        } finally {
+            Libc.unmount(blocker);
+        }
+        runtime.removeAll(); // but a removeAll after close starts over, and succeeds now
+        assertTrue(runtime.statuses().isEmpty());
+        assertEquals(ContainerState.REMOVED, fx.states(id).getLast());
+        assertFalse(Files.exists(ContainerPaths.of(fx.dataDir, id).dir()));
+    }
+
+    @Test
+    void removeDetachesARootfsThatIsStillMounted() throws Exception {
+        String id = newId();
+        runtime.run(assignment(id, sh("sleep 100").build()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runtime.status(id).orElseThrow().getState() == ContainerState.RUNNING);
+        Path rootfs = ContainerPaths.of(fx.dataDir, id).rootfs();
+        // A second mount on top: the usual single unmount in cleanup leaves the overlay below it.
+        Libc.mount("tmpfs", rootfs, "tmpfs", 0, "size=1m");
+        runtime.remove(id).get(10, TimeUnit.SECONDS);
+        assertEquals(ContainerState.REMOVED, fx.states(id).getLast());
+        assertEquals(List.of(), Mounts.under(ContainerPaths.of(fx.dataDir, id).dir()));
+        assertFalse(Files.exists(ContainerPaths.of(fx.dataDir, id).dir()));
+    }
+
+    @Test
+    void nothingStartsOnceRemoveAllHasBegun() {
+        String id = newId();
+        runtime.run(assignment(id, sh("sleep 100").build()));
+        runtime.removeAll();
+        assertTrue(runtime.statuses().isEmpty());
+        String late = newId();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> runtime.run(assignment(late, sh("true").build())));
+        assertEquals("the container runtime is shutting down; not starting " + late, e.getMessage());
+        assertTrue(runtime.status(late).isEmpty());
+        assertFalse(Files.exists(ContainerPaths.of(fx.dataDir, late).dir()));
+    }
+
+    @Test
+    void nothingStartsAfterCloseButRemoveAllStillWorks() {
+        String id = newId();
+        runtime.run(assignment(id, sh("sleep 100").build()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runtime.status(id).orElseThrow().getState() == ContainerState.RUNNING);
+        runtime.close();
+        assertThrows(IllegalStateException.class, () -> runtime.run(assignment(newId(), sh("true").build())));
+        runtime.removeAll();
+        assertTrue(runtime.statuses().isEmpty());
+        assertEquals(ContainerState.REMOVED, fx.states(id).getLast());
     }
 
     @Test

@@ -186,4 +186,49 @@ class OciSpecBuilderTest {
         Files.createSymbolicLink(rootfs.resolve("etc/passwd"), Path.of("/etc/passwd"));
         assertThrows(SpecException.class, () -> new UserResolver(rootfs).resolve("root"));
     }
+
+    @Test
+    void etcSymlinkOutOfTheRootfsIsNotFollowed(@TempDir Path host) throws Exception {
+        // An image whose /etc points elsewhere (on the host, an absolute symlink resolves against the host root).
+        Files.writeString(host.resolve("passwd"), "hostonly:x:4321:4321::/:/bin/sh\n");
+        Files.writeString(host.resolve("group"), "hostgroup:x:4322:hostonly\n");
+        Files.delete(rootfs.resolve("etc/passwd"));
+        Files.delete(rootfs.resolve("etc/group"));
+        Files.delete(rootfs.resolve("etc"));
+        Files.createSymbolicLink(rootfs.resolve("etc"), host);
+        UserResolver r = new UserResolver(rootfs);
+        SpecException e = assertThrows(SpecException.class, () -> r.resolve("hostonly"));
+        assertEquals("unable to find user hostonly: no matching entries in passwd file", e.getMessage());
+        assertThrows(SpecException.class, () -> r.resolve("0:hostgroup"));
+        assertEquals(new ProcessUser(4321, 0, List.of()), r.resolve("4321"), "no passwd file: no gid or groups from the host");
+    }
+
+    @Test
+    void numericIdsOutOfRangeAreOneLineSpecErrors() throws Exception {
+        UserResolver r = new UserResolver(rootfs);
+        SpecException huge = assertThrows(SpecException.class, () -> r.resolve("99999999999999999999"));
+        assertEquals("invalid user \"99999999999999999999\": uid out of range", huge.getMessage());
+        SpecException minusOne = assertThrows(SpecException.class, () -> r.resolve("4294967295"));
+        assertEquals("invalid user \"4294967295\": uid out of range", minusOne.getMessage());
+        assertEquals(new ProcessUser(4294967294L, 0, List.of()), r.resolve("4294967294"));
+        SpecException gid = assertThrows(SpecException.class, () -> r.resolve("app:18446744073709551616"));
+        assertEquals("invalid user \"app:18446744073709551616\": gid out of range", gid.getMessage());
+        SpecException newline = assertThrows(SpecException.class, () -> r.resolve("1\n99999999999999999999"));
+        assertFalse(newline.getMessage().contains("\n"), newline.getMessage());
+    }
+
+    @Test
+    void nonAsciiDigitsAreNamesNotIds() {
+        // U+0663 ARABIC-INDIC DIGIT THREE: Character.isDigit and Long.parseLong would take it for 3.
+        SpecException e = assertThrows(SpecException.class, () -> new UserResolver(rootfs).resolve("\u0663"));
+        assertEquals("unable to find user \u0663: no matching entries in passwd file", e.getMessage());
+    }
+
+    @Test
+    void outOfRangeIdInTheImagesPasswdIsRefusedNotRoot() throws Exception {
+        Files.writeString(rootfs.resolve("etc/passwd"), "big:x:99999999999:0::/:/bin/sh\nodd:x:1:77777777777::/:/bin/sh\n");
+        UserResolver r = new UserResolver(rootfs);
+        assertEquals("invalid user \"big\": uid out of range", assertThrows(SpecException.class, () -> r.resolve("big")).getMessage());
+        assertEquals("invalid user \"odd\": gid out of range", assertThrows(SpecException.class, () -> r.resolve("odd")).getMessage());
+    }
 }

@@ -55,8 +55,18 @@ public final class AgentSession {
         failLogs(Status.UNAVAILABLE.withDescription("node " + nodeName + " disconnected"));
     }
 
-    void openLog(long requestId, LogRelay relay) {
+    /**
+     * Registers the relay, or fails it at once when the stream already ended: the caller looked the session up
+     * under the core lock but gets here after it, and ended()/close() have failed every relay they could see.
+     * Returns whether the relay is open (only then is the LogRequest worth sending).
+     */
+    synchronized boolean openLog(long requestId, LogRelay relay) {
+        if (closed) {
+            relay.fail(Status.UNAVAILABLE.withDescription("node " + nodeName + " is not connected"));
+            return false;
+        }
         logs.put(requestId, relay);
+        return true;
     }
 
     /** Caller cancelled: forget the relay and tell the agent to stop sending. */

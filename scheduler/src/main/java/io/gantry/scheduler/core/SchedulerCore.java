@@ -24,6 +24,7 @@ import io.gantry.scheduler.placement.Placer;
 import io.gantry.scheduler.state.FencedOutException;
 import io.gantry.scheduler.state.FencedStore;
 import io.gantry.scheduler.state.LoadedState;
+import io.gantry.scheduler.state.StoreException;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Clock;
@@ -44,6 +45,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +73,8 @@ public final class SchedulerCore implements AutoCloseable {
     private final Settings settings;
     private final Placer placer;
     private final IdGenerator ids;
-    private final Runnable onFencedOut;
+    /** Told which term was fenced, so the server can tell a stale term from the current one. */
+    private final Consumer<SchedulerCore> onFencedOut;
     private final long takeoverMillis;
 
     private final Map<String, Workload> workloads = new LinkedHashMap<>();
@@ -102,7 +105,7 @@ public final class SchedulerCore implements AutoCloseable {
     }
 
     public SchedulerCore(FencedStore store, LoadedState state, Clock clock, Settings settings, Placer placer,
-                         IdGenerator ids, Runnable onFencedOut) {
+                         IdGenerator ids, Consumer<SchedulerCore> onFencedOut) {
         this.store = store;
         this.clock = clock;
         this.settings = settings;
@@ -117,7 +120,11 @@ public final class SchedulerCore implements AutoCloseable {
         this.evaluator = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("gantry-eval").factory());
     }
 
-    public void start() {
+    /** Starts the timers; a no-op once closed (the server may end the term before starting it). */
+    public synchronized void start() {
+        if (closed) {
+            return;
+        }
         long every = settings.monitorInterval().toMillis();
         timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
         requestEvaluation();
@@ -147,7 +154,12 @@ public final class SchedulerCore implements AutoCloseable {
         var w = Workload.newBuilder().setId(id).setSpec(spec).setState(ContainerState.PENDING)
                 .setDesired(DesiredState.DESIRED_RUNNING).setCreatedAtMs(clock.millis())
                 .setAttached(request.getAttached()).build();
-        fenced(() -> store.createWorkload(w));
+        try {
+            fenced(() -> store.createWorkload(w));
+        } catch (StoreException e) {
+            discardUnconfirmedCreate(id);
+            throw e;
+        }
         workloads.put(id, w);
         var placed = decide(w, snapshots());
         put(placed);
@@ -216,7 +228,11 @@ public final class SchedulerCore implements AutoCloseable {
                         .asRuntimeException());
     }
 
-    public synchronized CompletableFuture<String> remove(String ref, boolean force) {
+    /**
+     * Completes with the workload's last known state once it is gone. The future is the waiter's own (not a
+     * derived one), so cancelling it forgets the waiter at once.
+     */
+    public synchronized CompletableFuture<Workload> remove(String ref, boolean force) {
         ensureOpen();
         var w = resolve(ref);
         if (isRunning(w) && !force) {
@@ -226,7 +242,7 @@ public final class SchedulerCore implements AutoCloseable {
         String id = w.getId();
         if (w.getNode().isEmpty() || !isNodeReady(w.getNode()) || w.getState() == ContainerState.REMOVED) {
             delete(w);
-            return CompletableFuture.completedFuture(id);
+            return CompletableFuture.completedFuture(w);
         }
         if (w.getDesired() != DesiredState.DESIRED_REMOVED) {
             w = w.toBuilder().setDesired(DesiredState.DESIRED_REMOVED).build();
@@ -236,7 +252,7 @@ public final class SchedulerCore implements AutoCloseable {
         int timeout = stopTimeouts.getOrDefault(id, DEFAULT_STOP_TIMEOUT_SECONDS);
         // Completes when the agent's REMOVED report deletes it; on timeout delete anyway: the agent drops
         // whatever is missing from its Assignments once it talks to us again.
-        var removed = await(w, x -> false, Duration.ofSeconds(timeout).plus(WAIT_SLACK), () -> {
+        return await(w, x -> false, Duration.ofSeconds(timeout).plus(WAIT_SLACK), () -> {
             synchronized (this) {
                 var current = workloads.get(id);
                 if (current != null && !closed) {
@@ -246,7 +262,6 @@ public final class SchedulerCore implements AutoCloseable {
             }
             return null;
         });
-        return removed.thenApply(x -> id);
     }
 
     public synchronized CompletableFuture<Workload> waitFor(String ref) {
@@ -275,8 +290,10 @@ public final class SchedulerCore implements AutoCloseable {
             }
         }
         long requestId = logRequestIds.incrementAndGet();
-        session.openLog(requestId, new LogRelay(caller));
         caller.setOnCancelHandler(() -> session.cancelLog(requestId));
+        if (!session.openLog(requestId, new LogRelay(caller))) {
+            return; // the agent disconnected meanwhile; the caller got UNAVAILABLE
+        }
         session.send(SchedulerMessage.newBuilder().setLogRequest(LogRequest.newBuilder().setRequestId(requestId)
                 .setWorkloadId(w.getId()).setFollow(follow).setTail(tail)).build());
     }
@@ -615,12 +632,24 @@ public final class SchedulerCore implements AutoCloseable {
         }
     }
 
+    /**
+     * The caller is told the run failed, but the create may have landed (reply lost): delete it so a later
+     * leader does not load and start a workload nobody knows about.
+     */
+    private void discardUnconfirmedCreate(String id) {
+        try {
+            fenced(() -> store.deleteWorkload(id));
+        } catch (RuntimeException e) {
+            log.warn("workload {} may be left in ZooKeeper after a failed create: {}", id, e.getMessage());
+        }
+    }
+
     private void fenced(Runnable write) {
         try {
             write.run();
         } catch (FencedOutException e) {
             closed = true; // stop acting as leader at once; the election layer steps down
-            onFencedOut.run();
+            onFencedOut.accept(this);
             throw e;
         }
     }
@@ -730,6 +759,11 @@ public final class SchedulerCore implements AutoCloseable {
         if (closed) {
             throw Status.UNAVAILABLE.withDescription("this scheduler just lost leadership; retry").asRuntimeException();
         }
+    }
+
+    /** Stop/rm/wait calls still waiting on an agent (diagnostics; tests check cancelled calls are forgotten). */
+    public synchronized int pendingWaits() {
+        return waiters.size();
     }
 
     public boolean isClosed() {

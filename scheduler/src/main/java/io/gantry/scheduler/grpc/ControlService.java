@@ -52,19 +52,19 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
 
     @Override
     public void stop(StopRequest request, StreamObserver<StopResponse> out) {
-        async(out, core -> core.stop(request.getRef(), request.getTimeoutSeconds())
-                .thenApply(w -> StopResponse.newBuilder().setWorkload(w).build()));
+        async(out, core -> core.stop(request.getRef(), request.getTimeoutSeconds()),
+                w -> StopResponse.newBuilder().setWorkload(w).build());
     }
 
     @Override
     public void remove(RemoveRequest request, StreamObserver<RemoveResponse> out) {
-        async(out, core -> core.remove(request.getRef(), request.getForce())
-                .thenApply(id -> RemoveResponse.newBuilder().setId(id).build()));
+        async(out, core -> core.remove(request.getRef(), request.getForce()),
+                w -> RemoveResponse.newBuilder().setId(w.getId()).build());
     }
 
     @Override
     public void wait(WaitRequest request, StreamObserver<Workload> out) {
-        async(out, core -> core.waitFor(request.getRef()));
+        async(out, core -> core.waitFor(request.getRef()), Function.identity());
     }
 
     @Override
@@ -92,8 +92,13 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
         out.onCompleted();
     }
 
-    private <T> void async(StreamObserver<T> out, Function<SchedulerCore, CompletableFuture<T>> call) {
-        CompletableFuture<T> future;
+    /**
+     * {@code call} must return the core's own future and {@code reply} maps its result: cancelling a derived
+     * future (thenApply) would not reach the core, which would keep the waiter until its timeout.
+     */
+    private <R, T> void async(StreamObserver<T> out, Function<SchedulerCore, CompletableFuture<R>> call,
+                              Function<R, T> reply) {
+        CompletableFuture<R> future;
         try {
             future = call.apply(core());
         } catch (RuntimeException e) {
@@ -110,7 +115,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                         out.onError(Errors.toStatus(error));
                     }
                 } else {
-                    out.onNext(result);
+                    out.onNext(reply.apply(result));
                     out.onCompleted();
                 }
             } catch (RuntimeException ignored) {

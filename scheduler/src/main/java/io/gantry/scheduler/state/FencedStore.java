@@ -98,35 +98,71 @@ public final class FencedStore {
     }
 
     public void createWorkload(Workload w) {
-        commit("create workload " + w.getId(), () -> op().create().forPath(layout.workload(w.getId()), w.toByteArray()));
+        commit("create workload " + w.getId(), () -> upsert(layout.workload(w.getId()), w.toByteArray(), false));
     }
 
     public void updateWorkload(Workload w) {
-        commit("update workload " + w.getId(), () -> op().setData().forPath(layout.workload(w.getId()), w.toByteArray()));
+        commit("update workload " + w.getId(), () -> upsert(layout.workload(w.getId()), w.toByteArray(), true));
     }
 
+    /** Deleting what is already gone succeeds: an earlier delete may have landed with its reply lost. */
     public void deleteWorkload(String id) {
-        commit("delete workload " + id, () -> op().delete().forPath(layout.workload(id)));
+        commit("delete workload " + id, () -> {
+            try {
+                transact(op().delete().forPath(layout.workload(id)));
+            } catch (KeeperException.NoNodeException e) {
+                log.debug("workload {} was already deleted", id);
+            }
+        });
     }
 
-    /** {@code exists} is what the leader's cache says; the cache is authoritative because only the leader writes. */
+    /** {@code exists} is what the leader's cache says: only the op tried first, see {@link #upsert}. */
     public void putNode(Node n, boolean exists) {
-        commit("write node " + n.getName(), () -> exists
-                ? op().setData().forPath(layout.node(n.getName()), n.toByteArray())
-                : op().create().forPath(layout.node(n.getName()), n.toByteArray()));
+        commit("write node " + n.getName(), () -> upsert(layout.node(n.getName()), n.toByteArray(), exists));
+    }
+
+    /**
+     * Writes {@code data} whether or not the znode exists, each attempt fenced. The cache's {@code likelyExists}
+     * picks the first op, but it can be wrong: a write that failed with ConnectionLoss (or was retried by Curator)
+     * may have landed, so create falls back to setData on NodeExists and setData to create on NoNode. A multi
+     * only reports those once its epoch check passed, so the fallback is still this term's write.
+     */
+    private void upsert(String path, byte[] data, boolean likelyExists) throws Exception {
+        if (likelyExists) {
+            try {
+                transact(op().setData().forPath(path, data));
+                return;
+            } catch (KeeperException.NoNodeException e) {
+                log.debug("{} is missing although cached; creating it", path);
+            }
+            transact(op().create().forPath(path, data));
+        } else {
+            try {
+                transact(op().create().forPath(path, data));
+                return;
+            } catch (KeeperException.NodeExistsException e) {
+                log.debug("{} already exists although not cached; overwriting it", path);
+            }
+            transact(op().setData().forPath(path, data));
+        }
     }
 
     private org.apache.curator.framework.api.transaction.TransactionOp op() {
         return client.transactionOp();
     }
 
-    private interface OpBuilder {
-        CuratorOp build() throws Exception;
+    private interface Write {
+        void run() throws Exception;
     }
 
-    private void commit(String what, OpBuilder write) {
+    /** One fenced multi: the epoch check, then {@code write}. */
+    private void transact(CuratorOp write) throws Exception {
+        client.transaction().forOperations(op().check().withVersion(epochVersion).forPath(layout.epoch()), write);
+    }
+
+    private void commit(String what, Write write) {
         try {
-            client.transaction().forOperations(op().check().withVersion(epochVersion).forPath(layout.epoch()), write.build());
+            write.run();
         } catch (KeeperException.BadVersionException e) {
             throw new FencedOutException("cannot " + what + ": this scheduler is no longer the leader (epoch "
                     + epoch + " was superseded)", e);

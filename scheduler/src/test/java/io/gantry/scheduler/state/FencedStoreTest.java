@@ -66,4 +66,39 @@ class FencedStoreTest {
         client.setData().forPath(layout.epoch(), "99".getBytes());
         assertThrows(FencedOutException.class, () -> store.deleteWorkload("bbbbbbbbbbbb"));
     }
+
+    @Test
+    void writesSurviveACacheThatIsWrongAboutExistence() throws Exception {
+        // A create whose reply was lost (ConnectionLoss, or Curator retrying it) landed although the cache
+        // still thinks the znode is new: the next create must overwrite instead of failing with NodeExists.
+        var store = FencedStore.takeOver(client, layout);
+        store.putNode(Node.newBuilder().setName("n1").setCpuMillis(1).build(), false);
+        store.putNode(Node.newBuilder().setName("n1").setCpuMillis(2).build(), false);
+        assertEquals(2, store.load().nodes().getFirst().getCpuMillis());
+
+        store.createWorkload(Workload.newBuilder().setId("cccccccccccc").build());
+        store.createWorkload(Workload.newBuilder().setId("cccccccccccc").setExitCode(4).build());
+        assertEquals(4, store.load().workloads().getFirst().getExitCode());
+
+        // A delete that landed unseen: deleting again succeeds, updating the cached copy puts it back.
+        store.deleteWorkload("cccccccccccc");
+        store.deleteWorkload("cccccccccccc");
+        assertTrue(store.load().workloads().isEmpty());
+        store.updateWorkload(Workload.newBuilder().setId("cccccccccccc").setExitCode(5).build());
+        assertEquals(5, store.load().workloads().getFirst().getExitCode());
+        store.putNode(Node.newBuilder().setName("n2").build(), true);
+        assertEquals(2, store.load().nodes().size());
+    }
+
+    @Test
+    void theFallbackWritesAreFencedToo() throws Exception {
+        var first = FencedStore.takeOver(client, layout);
+        first.putNode(Node.newBuilder().setName("n1").build(), false);
+        FencedStore.takeOver(client, layout);
+        assertThrows(FencedOutException.class, () -> first.putNode(Node.newBuilder().setName("n1").setCpuMillis(9).build(), false));
+        assertThrows(FencedOutException.class, () -> first.updateWorkload(Workload.newBuilder().setId("dddddddddddd").build()));
+        assertThrows(FencedOutException.class, () -> first.deleteWorkload("dddddddddddd"));
+        assertEquals(0, Node.parseFrom(client.getData().forPath(layout.node("n1"))).getCpuMillis());
+        assertTrue(client.getChildren().forPath(layout.workloads()).isEmpty());
+    }
 }
