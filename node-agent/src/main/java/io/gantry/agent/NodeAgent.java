@@ -1,5 +1,6 @@
 package io.gantry.agent;
 
+import io.gantry.proto.LeaderTrailer;
 import io.gantry.agent.logs.LogReader;
 import io.gantry.agent.reconcile.ReconcileAction;
 import io.gantry.agent.reconcile.Reconciler;
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
 public final class NodeAgent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
     public static final String AGENT_VERSION = "0.1.0";
-    public static final Metadata.Key<String> LEADER_KEY = Metadata.Key.of("gantry-leader", Metadata.ASCII_STRING_MARSHALLER);
+    public static final Metadata.Key<String> LEADER_KEY = LeaderTrailer.KEY;
     private static final long DEFAULT_HEARTBEAT_MS = 1000;
     private static final long MIN_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 5000;

@@ -1,5 +1,6 @@
 package io.gantry.scheduler;
 
+import io.gantry.proto.LeaderTrailer;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -10,7 +11,7 @@ import java.util.Optional;
  * {@code not the leader; leader is HOST:PORT}, trailer {@code gantry-leader: HOST:PORT}.
  */
 public final class LeaderRedirect {
-    public static final Metadata.Key<String> LEADER_KEY = Metadata.Key.of("gantry-leader", Metadata.ASCII_STRING_MARSHALLER);
+    public static final Metadata.Key<String> LEADER_KEY = LeaderTrailer.KEY;
     private static final String PREFIX = "not the leader; leader is ";
 
     private LeaderRedirect() {}

@@ -2,20 +2,18 @@ package io.gantry.ctl.dev;
 
 import io.gantry.agent.AgentConfig;
 import io.gantry.agent.NodeAgent;
+import io.gantry.image.fs.FileTrees;
 import io.gantry.image.registry.LocalRegistry;
 import io.gantry.scheduler.SchedulerConfig;
 import io.gantry.scheduler.SchedulerServer;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * A one-machine cluster: local registry (seeded with busybox), embedded ZooKeeper and
@@ -53,7 +51,7 @@ public final class DevCluster implements AutoCloseable {
 
             // Fresh cluster state each start: leftover containers of a crashed run are
             // then unknown to the scheduler, and the agent's reconciliation removes them.
-            deleteTree(s.dataDir().resolve("scheduler"));
+            FileTrees.delete(s.dataDir().resolve("scheduler"));
             progress.accept("gantry dev: starting ZooKeeper and scheduler on 127.0.0.1:" + s.schedulerPort());
             SchedulerConfig config = new SchedulerConfig(null, s.dataDir().resolve("scheduler"), "127.0.0.1",
                     s.schedulerPort(), null, registryAddress, Duration.ofSeconds(5), 1L);
@@ -103,17 +101,6 @@ public final class DevCluster implements AutoCloseable {
         }
         if (registry != null) {
             registry.close();
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

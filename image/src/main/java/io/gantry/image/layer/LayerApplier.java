@@ -1,5 +1,6 @@
 package io.gantry.image.layer;
 
+import io.gantry.image.fs.FileTrees;
 import io.gantry.image.ImageException;
 import io.gantry.image.content.Digests;
 import io.gantry.image.registry.MediaTypes;
@@ -17,12 +18,10 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
@@ -441,22 +440,7 @@ public final class LayerApplier {
     /** Deletes a tree without following symlinks; best effort, used for cleanup. */
     public static void deleteTree(Path dir) {
         try {
-            if (attributes(dir) == null) {
-                return;
-            }
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            FileTrees.delete(dir);
         } catch (IOException e) {
             log.warn("could not delete {}: {}", dir, oneLine(e));
         }

@@ -1,5 +1,6 @@
 package io.gantry.agent.runtime;
 
+import io.gantry.image.fs.FileTrees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.gantry.agent.reconcile.LocalContainer;
@@ -14,11 +15,8 @@ import io.gantry.proto.Assignment;
 import io.gantry.proto.ContainerState;
 import io.gantry.proto.ContainerStatus;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -438,21 +437,7 @@ public final class ContainerRuntime implements AutoCloseable {
         } catch (IOException e) {
             return;
         }
-        synchronized (c) {
-            if (!c.isLive() || c.removed) {
-                return;
-            }
-            boolean oom = cgroups.oomKilled(c.cgroupsPath);
-            cleanup(c);
-            c.state = ContainerState.EXITED;
-            c.exitCode = oom ? 137 : 255;
-            c.oomKilled = oom;
-            c.reason = "the container monitor (conmon) died; exit status lost";
-            c.finishedAtMs = clock.millis();
-            changed(c);
-            c.notifyAll();
-            scheduleRestartIfWanted(c);
-        }
+        exited(c, OptionalInt.empty());
     }
 
     private void handleExit(Container c) {
@@ -471,6 +456,11 @@ public final class ContainerRuntime implements AutoCloseable {
         } catch (NumberFormatException e) {
             code = 255;
         }
+        exited(c, OptionalInt.of(code));
+    }
+
+    /** Records an exit (code empty: conmon died and took it along), cleans up the runtime side, maybe restarts. */
+    private void exited(Container c, OptionalInt code) {
         synchronized (c) {
             if (!c.isLive() || c.removed) {
                 return;
@@ -478,9 +468,9 @@ public final class ContainerRuntime implements AutoCloseable {
             boolean oom = cgroups.oomKilled(c.cgroupsPath);
             cleanup(c);
             c.state = ContainerState.EXITED;
-            c.exitCode = oom && code == 0 ? 137 : code;
+            c.exitCode = oom && code.orElse(0) == 0 ? 137 : code.orElse(255);
             c.oomKilled = oom;
-            c.reason = oom ? "OOMKilled" : "";
+            c.reason = code.isEmpty() ? "the container monitor (conmon) died; exit status lost" : oom ? "OOMKilled" : "";
             c.finishedAtMs = clock.millis();
             changed(c);
             c.notifyAll();
@@ -610,28 +600,10 @@ public final class ContainerRuntime implements AutoCloseable {
         if (!mounts.isEmpty()) {
             throw new IOException("not deleting the files of " + c.id() + ": still mounted: " + String.join(", ", mounts));
         }
-        deleteTree(c.paths.dir());
+        FileTrees.delete(c.paths.dir());
         Files.deleteIfExists(oci.attachLink(c.id()));
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
 
     // ------------------------------------------------------------------ recovery
 
