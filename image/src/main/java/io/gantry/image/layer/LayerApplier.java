@@ -1,5 +1,6 @@
 package io.gantry.image.layer;
 
+import io.gantry.image.fs.Libc;
 import io.gantry.image.fs.FileTrees;
 import io.gantry.image.ImageException;
 import io.gantry.image.content.Digests;

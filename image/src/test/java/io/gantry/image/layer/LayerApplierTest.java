@@ -1,5 +1,6 @@
 package io.gantry.image.layer;
 
+import io.gantry.image.fs.Libc;
 import io.gantry.image.ImageException;
 import io.gantry.image.build.Blob;
 import io.gantry.image.build.LayerBuilder;

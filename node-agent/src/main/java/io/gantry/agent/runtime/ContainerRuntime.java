@@ -1,5 +1,6 @@
 package io.gantry.agent.runtime;
 
+import io.gantry.image.fs.Libc;
 import io.gantry.image.fs.FileTrees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,5 +1,6 @@
 package io.gantry.agent.runtime;
 
+import io.gantry.image.fs.Libc;
 import static io.gantry.agent.RuntimeFixture.assignment;
 import static io.gantry.agent.RuntimeFixture.newId;
 import static io.gantry.agent.RuntimeFixture.sh;

@@ -1,4 +1,4 @@
-package io.gantry.image.layer;
+package io.gantry.image.fs;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -17,7 +17,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-/** The few libc calls the JDK has no API for (device nodes, xattrs on symlink-safe paths), via FFM. */
+/** The few libc calls the JDK has no API for (device nodes, xattrs on symlink-safe paths, mounts), via FFM, with errno made readable. */
 @SuppressWarnings("restricted") // native access is the point of this class
 public final class Libc {
     public static final int S_IFIFO = 0010000;
@@ -35,6 +35,12 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle LGETXATTR = downcall("lgetxattr",
             FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MOUNT = downcall("mount",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    private static final MethodHandle UMOUNT2 = downcall("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    public static final int MNT_DETACH = 2;
+    private static final int ENOENT = 2;
+    private static final int EINVAL = 22;
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -98,6 +104,52 @@ public final class Libc {
             throw e;
         } catch (Throwable t) {
             throw new IOException("lgetxattr " + path + " failed: " + t, t);
+        }
+    }
+
+    /** {@code mount(source, target, fstype, flags, data)}, e.g. an overlay root filesystem. */
+    public static void mount(String source, Path target, String fsType, long flags, String data) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment dataSegment = data == null ? MemorySegment.NULL : arena.allocateFrom(data);
+            int rc = (int) MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target.toString()),
+                    arena.allocateFrom(fsType), flags, dataSegment);
+            if (rc != 0) {
+                int errno = errno(state);
+                throw new IOException("cannot mount " + fsType + " on " + target + ": " + strerror(errno) + " (errno " + errno + ")");
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Unmounts {@code target}; falls back to a lazy detach when it is busy. Returns false when nothing was mounted. */
+    public static boolean unmount(Path target) throws IOException {
+        int errno = umount2(target, 0);
+        if (errno == 0) {
+            return true;
+        }
+        if (errno == EINVAL || errno == ENOENT) {
+            return false; // not a mount point (any more)
+        }
+        errno = umount2(target, MNT_DETACH);
+        if (errno == 0) {
+            return true;
+        }
+        throw new IOException("cannot unmount " + target + ": " + strerror(errno) + " (errno " + errno + ")");
+    }
+
+    private static int umount2(Path target, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rc = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target.toString()), flags);
+            return rc == 0 ? 0 : errno(state);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 
