@@ -1,5 +1,6 @@
 package io.gantry.scheduler;
 
+import io.gantry.proto.LeaderTrailer;
 import io.gantry.scheduler.core.SchedulerCore;
 import io.gantry.scheduler.core.SeededIdGenerator;
 import io.gantry.scheduler.grpc.AgentLinkService;
@@ -340,10 +341,10 @@ public final class SchedulerServer implements AutoCloseable {
                 return LeaderRedirect.redirect(leader.get());
             }
             if (leader.isPresent()) {
-                return Status.UNAVAILABLE.withDescription("this scheduler is taking over leadership; retry shortly")
+                return Status.UNAVAILABLE.withDescription("this scheduler is taking over leadership" + LeaderTrailer.LEADER_PENDING_SUFFIX)
                         .asRuntimeException();
             }
-            return Status.UNAVAILABLE.withDescription("no scheduler is leader yet; retry shortly").asRuntimeException();
+            return Status.UNAVAILABLE.withDescription("no scheduler is leader yet" + LeaderTrailer.LEADER_PENDING_SUFFIX).asRuntimeException();
         }
     }
 }

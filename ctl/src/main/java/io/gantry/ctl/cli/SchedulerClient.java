@@ -1,6 +1,7 @@
 package io.gantry.ctl.cli;
 
 import io.gantry.proto.ControlGrpc;
+import io.gantry.proto.LeaderTrailer;
 import io.gantry.scheduler.LeaderRedirect;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -23,6 +24,8 @@ import java.util.function.Function;
  */
 public final class SchedulerClient implements AutoCloseable {
     private static final int MAX_REDIRECTS = 4;
+    /** A leader takeover waits for the old leader's ZooKeeper session to expire (10 s by default). */
+    private static final long TAKEOVER_WAIT_MILLIS = 30_000;
 
     private final List<String> addresses;
     private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
@@ -69,6 +72,36 @@ public final class SchedulerClient implements AutoCloseable {
      * redirect surfaces here.
      */
     public <T> T call(Function<ControlGrpc.ControlBlockingStub, T> call) {
+        long deadline = System.nanoTime() + TAKEOVER_WAIT_MILLIS * 1_000_000;
+        long pause = 100;
+        while (true) {
+            try {
+                return callOnce(call);
+            } catch (StatusRuntimeException e) {
+                if (!leaderPending(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted while waiting for a scheduler to lead");
+            }
+            pause = Math.min(1000, pause * 2);
+        }
+    }
+
+    /**
+     * The scheduler's way of saying that leadership is being taken over (a leader died or
+     * is starting): UNAVAILABLE with {@link LeaderTrailer#LEADER_PENDING_SUFFIX}.
+     */
+    private static boolean leaderPending(StatusRuntimeException e) {
+        String d = e.getStatus().getDescription();
+        return e.getStatus().getCode() == Status.Code.UNAVAILABLE && d != null && d.endsWith(LeaderTrailer.LEADER_PENDING_SUFFIX);
+    }
+
+    private <T> T callOnce(Function<ControlGrpc.ControlBlockingStub, T> call) {
         List<String> order = new ArrayList<>();
         if (preferred != null) {
             order.add(preferred);

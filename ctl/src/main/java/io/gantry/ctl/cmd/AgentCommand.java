@@ -43,11 +43,17 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--cgroup-parent", description = "Parent cgroup for containers (default: gantry)")
     String cgroupParent = "gantry";
 
+    @Option(names = "--runc", paramLabel = "PATH", description = "The OCI runtime binary (default: /usr/sbin/runc)")
+    Path runc = AgentConfig.DEFAULT_RUNC;
+
     @Override
     public Integer call() throws Exception {
         String node = name != null ? name : InetAddress.getLocalHost().getHostName();
+        if (!java.nio.file.Files.isExecutable(runc)) {
+            throw new IllegalArgumentException("invalid argument \"" + runc + "\" for \"--runc\": not an executable file");
+        }
         AgentConfig config = AgentSetup.config(SchedulerClient.parseAddresses(scheduler), node, advertise, dataDir,
-                Flags.labels(labels), defaultRegistry, cgroupParent);
+                Flags.labels(labels), defaultRegistry, cgroupParent, runc);
         NodeAgent agent = new NodeAgent(config, Images.open(dataDir.resolve("images")), Clock.systemUTC());
         agent.start();
         System.out.println("gantry agent: node " + node + " connecting to " + scheduler);

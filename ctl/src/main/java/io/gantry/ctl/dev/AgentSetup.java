@@ -16,10 +16,10 @@ public final class AgentSetup {
     }
 
     public static AgentConfig config(List<String> schedulers, String nodeName, String advertise, Path dataDir,
-                                     Map<String, String> labels, String defaultRegistry, String cgroupParent) {
+                                     Map<String, String> labels, String defaultRegistry, String cgroupParent, Path runc) {
         AgentConfig d = AgentConfig.defaults(schedulers, nodeName, dataDir);
         return new AgentConfig(schedulers, nodeName, advertise, dataDir, labels, defaultRegistry,
-                d.runcBinary(), d.conmonBinary(), runcRoot(dataDir), cgroupParent, d.defaultPidsLimit());
+                runc, d.conmonBinary(), runcRoot(dataDir), cgroupParent, d.defaultPidsLimit());
     }
 
     /**

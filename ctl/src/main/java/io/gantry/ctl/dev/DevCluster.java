@@ -63,7 +63,7 @@ public final class DevCluster implements AutoCloseable {
             progress.accept("gantry dev: starting node agent " + s.nodeName());
             Path agentDir = s.dataDir().resolve("agent");
             AgentConfig agentConfig = AgentSetup.config(List.of(scheduler.address()), s.nodeName(), "127.0.0.1",
-                    agentDir, Map.of(), registryAddress, s.cgroupParent());
+                    agentDir, Map.of(), registryAddress, s.cgroupParent(), AgentConfig.DEFAULT_RUNC);
             agent = new NodeAgent(agentConfig, Images.open(agentDir.resolve("images")), Clock.systemUTC());
             agent.start();
             if (!agent.awaitRegistered(Duration.ofSeconds(30))) {

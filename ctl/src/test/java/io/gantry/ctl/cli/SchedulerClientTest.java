@@ -60,4 +60,46 @@ class SchedulerClientTest {
                     .hasMessageStartingWith("cannot reach the scheduler at 127.0.0.1:1");
         }
     }
+
+    @Test
+    void waitsWhileLeadershipIsBeingTakenOver() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        Server taking = serve(new ControlGrpc.ControlImplBase() {
+            @Override
+            public void list(ListRequest request, StreamObserver<ListResponse> out) {
+                if (calls.incrementAndGet() < 3) {
+                    out.onError(Status.UNAVAILABLE.withDescription("no scheduler is leader yet" + io.gantry.proto.LeaderTrailer.LEADER_PENDING_SUFFIX)
+                            .asRuntimeException());
+                    return;
+                }
+                out.onNext(ListResponse.getDefaultInstance());
+                out.onCompleted();
+            }
+        });
+        try (SchedulerClient client = new SchedulerClient(List.of("127.0.0.1:" + taking.getPort()))) {
+            client.call(s -> s.list(ListRequest.getDefaultInstance()));
+            assertThat(calls.get()).isEqualTo(3);
+        } finally {
+            taking.shutdownNow();
+        }
+    }
+
+    @Test
+    void otherUnavailableErrorsAreNotRetried() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        Server down = serve(new ControlGrpc.ControlImplBase() {
+            @Override
+            public void list(ListRequest request, StreamObserver<ListResponse> out) {
+                calls.incrementAndGet();
+                out.onError(Status.UNAVAILABLE.withDescription("node n1 is not connected").asRuntimeException());
+            }
+        });
+        try (SchedulerClient client = new SchedulerClient(List.of("127.0.0.1:" + down.getPort()))) {
+            assertThatThrownBy(() -> client.call(s -> s.list(ListRequest.getDefaultInstance())))
+                    .hasMessageContaining("node n1 is not connected");
+            assertThat(calls.get()).isEqualTo(1);
+        } finally {
+            down.shutdownNow();
+        }
+    }
 }

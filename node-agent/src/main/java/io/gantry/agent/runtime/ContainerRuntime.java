@@ -663,14 +663,38 @@ public final class ContainerRuntime implements AutoCloseable {
             }
             default -> {
                 // Never got running: throw the leftovers away; the scheduler assigns it again.
-                cleanup(c);
+                // The agent may have died while conmon was still running `runc create`: let
+                // that finish first, or runc would create the container after our delete
+                // and the next start of this id would find it already there.
                 try {
+                    awaitCreateSettled(c);
+                    cleanup(c);
                     deleteFiles(c);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } catch (IOException e) {
+                    log.warn("container {}: could not clean up an unfinished start: {}", c.id(), e.getMessage());
                 }
                 return false;
             }
+        }
+    }
+
+    /** Waits (bounded) until a still-running conmon has reported the outcome of `runc create`. */
+    private static void awaitCreateSettled(Container c) throws InterruptedException {
+        OptionalLong monitor = OciRuntime.readPid(c.paths.conmonPidFile());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (monitor.isPresent() && Processes.running(monitor.getAsLong()) && !createReported(c)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    private static boolean createReported(Container c) {
+        try {
+            return Files.readString(c.paths.syncFile()).indexOf('\n') >= 0;
+        } catch (IOException e) {
+            return false;
         }
     }
 
