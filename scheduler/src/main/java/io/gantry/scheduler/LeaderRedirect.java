@@ -35,6 +35,16 @@ public final class LeaderRedirect {
         return Optional.empty();
     }
 
+    /**
+     * Whether {@code e} says that no scheduler leads yet (one is taking over, or the old
+     * leader's session has not expired): UNAVAILABLE ending in
+     * {@link LeaderTrailer#LEADER_PENDING_SUFFIX}. Clients wait and retry.
+     */
+    public static boolean leaderPending(StatusRuntimeException e) {
+        String d = e.getStatus().getDescription();
+        return e.getStatus().getCode() == Status.Code.UNAVAILABLE && d != null && d.endsWith(LeaderTrailer.LEADER_PENDING_SUFFIX);
+    }
+
     static StatusRuntimeException redirect(String leader) {
         var trailers = new Metadata();
         trailers.put(LEADER_KEY, leader);

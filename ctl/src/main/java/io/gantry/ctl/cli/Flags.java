@@ -115,16 +115,20 @@ public final class Flags {
     /** {@code k=v[,k=v...]} labels for agents. */
     public static Map<String, String> labels(String value) {
         Map<String, String> out = new java.util.LinkedHashMap<>();
-        if (value == null || value.isBlank()) {
-            return out;
-        }
-        for (String part : value.split(",")) {
-            int eq = part.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("invalid label \"" + part + "\": expected KEY=VALUE");
+        if (value != null && !value.isBlank()) {
+            for (String part : value.split(",")) {
+                putLabel(out, part);
             }
-            out.put(part.substring(0, eq).strip(), part.substring(eq + 1).strip());
         }
         return out;
+    }
+
+    /** One {@code KEY=VALUE} label (a value may contain commas, as with Docker's --label). */
+    public static void putLabel(Map<String, String> into, String label) {
+        int eq = label.indexOf('=');
+        if (eq <= 0) {
+            throw new IllegalArgumentException("invalid label \"" + label + "\": expected KEY=VALUE");
+        }
+        into.put(label.substring(0, eq).strip(), label.substring(eq + 1).strip());
     }
 }

@@ -1,7 +1,6 @@
 package io.gantry.ctl.cli;
 
 import io.gantry.proto.ControlGrpc;
-import io.gantry.proto.LeaderTrailer;
 import io.gantry.scheduler.LeaderRedirect;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -78,7 +77,7 @@ public final class SchedulerClient implements AutoCloseable {
             try {
                 return callOnce(call);
             } catch (StatusRuntimeException e) {
-                if (!leaderPending(e) || System.nanoTime() > deadline) {
+                if (!LeaderRedirect.leaderPending(e) || System.nanoTime() > deadline) {
                     throw e;
                 }
             }
@@ -90,15 +89,6 @@ public final class SchedulerClient implements AutoCloseable {
             }
             pause = Math.min(1000, pause * 2);
         }
-    }
-
-    /**
-     * The scheduler's way of saying that leadership is being taken over (a leader died or
-     * is starting): UNAVAILABLE with {@link LeaderTrailer#LEADER_PENDING_SUFFIX}.
-     */
-    private static boolean leaderPending(StatusRuntimeException e) {
-        String d = e.getStatus().getDescription();
-        return e.getStatus().getCode() == Status.Code.UNAVAILABLE && d != null && d.endsWith(LeaderTrailer.LEADER_PENDING_SUFFIX);
     }
 
     private <T> T callOnce(Function<ControlGrpc.ControlBlockingStub, T> call) {
@@ -120,7 +110,7 @@ public final class SchedulerClient implements AutoCloseable {
                 preferred = address;
                 return result;
             } catch (StatusRuntimeException e) {
-                Optional<String> leader = leaderOf(e);
+                Optional<String> leader = LeaderRedirect.leaderFrom(e);
                 if (leader.isPresent() && redirects < MAX_REDIRECTS && !leader.get().equals(address)) {
                     redirects++;
                     order.add(i + 1, leader.get());
@@ -154,10 +144,6 @@ public final class SchedulerClient implements AutoCloseable {
                 || d.contains("Connection refused")
                 || d.contains("Network closed")
                 || d.contains("UNAVAILABLE");
-    }
-
-    static Optional<String> leaderOf(StatusRuntimeException e) {
-        return e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION ? LeaderRedirect.leaderFrom(e) : Optional.empty();
     }
 
     private ManagedChannel channel(String address) {

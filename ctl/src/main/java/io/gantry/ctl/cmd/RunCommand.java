@@ -10,7 +10,9 @@ import io.gantry.proto.ContainerState;
 import io.gantry.proto.InspectRequest;
 import io.gantry.proto.RemoveRequest;
 import io.gantry.proto.Resources;
+import io.gantry.proto.RestartPolicy;
 import io.gantry.proto.RunRequest;
+import io.gantry.proto.WaitRequest;
 import io.gantry.proto.Workload;
 import io.gantry.proto.WorkloadSpec;
 import picocli.CommandLine.Command;
@@ -130,8 +132,10 @@ public final class RunCommand implements Callable<Integer> {
             if (entrypoint != null) {
                 b.addEntrypoint(entrypoint);
             }
-            b.putAllLabels(Flags.labels(String.join(",", labels)));
-            if (autoRemove && b.getRestart().getMode() != io.gantry.proto.RestartPolicy.Mode.NO) {
+            for (String label : labels) {
+                Flags.putLabel(b.getMutableLabels(), label);
+            }
+            if (autoRemove && b.getRestart().getMode() != RestartPolicy.Mode.NO) {
                 throw new IllegalArgumentException("conflicting options: cannot specify both --restart and --rm");
             }
             return b.build();
@@ -142,6 +146,8 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Waits for the container to start, streams its output, then returns its exit code. */
     static final class AttachedRun {
+        private static final boolean TRACE = System.getenv("GANTRY_TRACE") != null;
+        private final long t0 = System.nanoTime();
         private final SchedulerClient client;
         private final Workload submitted;
         private final boolean autoRemove;
@@ -152,9 +158,6 @@ public final class RunCommand implements Callable<Integer> {
             this.autoRemove = autoRemove;
         }
 
-        private static final boolean TRACE = System.getenv("GANTRY_TRACE") != null;
-        private final long t0 = System.nanoTime();
-
         private void trace(String what) {
             if (TRACE) {
                 System.err.printf("trace %6.1f ms %s%n", (System.nanoTime() - t0) / 1e6, what);
@@ -163,12 +166,12 @@ public final class RunCommand implements Callable<Integer> {
 
         int follow() throws InterruptedException {
             String id = submitted.getId();
-            Workload w = awaitStarted(id);
+            Workload w = awaitStarted(submitted);
             trace("started " + w.getState());
             if (w.getState() == ContainerState.PENDING) {
                 // Nobody would be attached when it starts later: take it back, say why.
                 // (`run -d` leaves such a workload pending, to start when a node has room.)
-                client.call(s -> s.remove(RemoveRequest.newBuilder().setRef(id).setForce(true).build()));
+                forceRemove(id);
                 throw new CliException("cannot run " + w.getSpec().getImage() + " now: " + w.getReason()
                         + " (use run -d to leave it pending until a node has room)", EXIT_GANTRY_ERROR);
             }
@@ -176,26 +179,29 @@ public final class RunCommand implements Callable<Integer> {
                 LogPrinter.stream(client, id, true, -1, false);
             }
             trace("logs done");
-            Workload done = client.call(s -> s.wait(io.gantry.proto.WaitRequest.newBuilder().setRef(id).build()));
+            Workload done = client.call(s -> s.wait(WaitRequest.newBuilder().setRef(id).build()));
             trace("waited");
             try {
                 return exitCode(done);
             } finally {
                 if (autoRemove) {
-                    client.call(s -> s.remove(RemoveRequest.newBuilder().setRef(id).setForce(true).build()));
+                    forceRemove(id);
                     trace("removed");
                 }
             }
+        }
+
+        private void forceRemove(String id) {
+            client.call(s -> s.remove(RemoveRequest.newBuilder().setRef(id).setForce(true).build()));
         }
 
         /**
          * Polls (cheaply, on loopback) until the agent has started the container, it has
          * failed, or placement found no node.
          */
-        private Workload awaitStarted(String id) throws InterruptedException {
+        private Workload awaitStarted(Workload w) throws InterruptedException {
             long sleep = 5;
             while (true) {
-                Workload w = client.call(s -> s.inspect(InspectRequest.newBuilder().setRef(id).build()));
                 switch (w.getState()) {
                     case RUNNING, EXITED, FAILED, STOPPING, REMOVED:
                         return w;
@@ -209,6 +215,8 @@ public final class RunCommand implements Callable<Integer> {
                 }
                 Thread.sleep(sleep);
                 sleep = Math.min(50, sleep * 2);
+                String id = w.getId();
+                w = client.call(s -> s.inspect(InspectRequest.newBuilder().setRef(id).build()));
             }
         }
 

@@ -32,13 +32,17 @@ public final class SystemPackages {
         }
     }
 
+    /** One dpkg-query for all of them: this runs on every `gantry dev` start. */
     static List<String> missing(List<String> packages) throws IOException, InterruptedException {
-        List<String> missing = new ArrayList<>();
-        for (String p : packages) {
-            Process q = new ProcessBuilder("dpkg-query", "-W", "-f=${Status}", p).redirectErrorStream(true).start();
-            String status = new String(q.getInputStream().readAllBytes());
-            if (q.waitFor() != 0 || !status.contains("install ok installed")) {
-                missing.add(p);
+        List<String> cmd = new ArrayList<>(List.of("dpkg-query", "-W", "-f=${Package} ${Status}\\n"));
+        cmd.addAll(packages);
+        Process q = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(q.getInputStream().readAllBytes());
+        q.waitFor(); // non-zero when any package is unknown; the listing still covers the known ones
+        List<String> missing = new ArrayList<>(packages);
+        for (String line : out.split("\n")) {
+            if (line.endsWith("install ok installed")) {
+                missing.remove(line.substring(0, line.indexOf(' ')));
             }
         }
         return missing;
