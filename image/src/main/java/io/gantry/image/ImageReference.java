@@ -1,5 +1,6 @@
 package io.gantry.image;
 
+import io.gantry.image.content.Digests;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -17,7 +18,6 @@ public record ImageReference(String registry, String repository, String tag, Str
 
     private static final Pattern PATH_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*");
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
-    private static final Pattern DIGEST = Pattern.compile("sha256:[a-f0-9]{64}");
     private static final Pattern HOST = Pattern.compile(
             "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?");
     private static final int MAX_NAME_LENGTH = 255;
@@ -33,7 +33,7 @@ public record ImageReference(String registry, String repository, String tag, Str
         if (at >= 0) {
             digest = rest.substring(at + 1);
             rest = rest.substring(0, at);
-            if (!DIGEST.matcher(digest).matches()) {
+            if (!Digests.isValid(digest)) {
                 throw invalid(text, "digest must be sha256: followed by 64 lowercase hex characters");
             }
         }

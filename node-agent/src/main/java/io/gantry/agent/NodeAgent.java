@@ -7,6 +7,7 @@ import io.gantry.agent.reconcile.Reconciler;
 import io.gantry.agent.runtime.Cgroups;
 import io.gantry.agent.runtime.ContainerRuntime;
 import io.gantry.agent.runtime.HostLimits;
+import io.gantry.agent.runtime.OciRuntime;
 import io.gantry.agent.runtime.RuntimeSettings;
 import io.gantry.image.ImageService;
 import io.gantry.proto.AgentLinkGrpc;
@@ -19,7 +20,6 @@ import io.gantry.proto.LogRequest;
 import io.gantry.proto.Register;
 import io.gantry.proto.SchedulerMessage;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.NettyChannelBuilder;
@@ -33,6 +33,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -51,7 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class NodeAgent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
     public static final String AGENT_VERSION = "0.1.0";
-    public static final Metadata.Key<String> LEADER_KEY = LeaderTrailer.KEY;
     private static final long DEFAULT_HEARTBEAT_MS = 1000;
     private static final long MIN_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 5000;
@@ -163,7 +163,7 @@ public final class NodeAgent implements AutoCloseable {
     private void removeEmptyHostDirs() {
         Cgroups.host().remove("/" + config.cgroupParent());
         Path runcRoot = config.runcRoot();
-        for (Path dir : List.of(runcRoot, runcRoot.resolveSibling(runcRoot.getFileName() + "-attach"), runcRoot.getParent())) {
+        for (Path dir : List.of(runcRoot, OciRuntime.socketDir(runcRoot), runcRoot.getParent())) {
             try {
                 Files.deleteIfExists(dir);
             } catch (IOException notEmpty) {
@@ -357,15 +357,14 @@ public final class NodeAgent implements AutoCloseable {
         @Override
         public void onError(Throwable t) {
             Status status = Status.fromThrowable(t);
-            Metadata trailers = Status.trailersFromThrowable(t);
-            String leader = trailers == null ? null : trailers.get(LEADER_KEY);
+            Optional<String> leader = LeaderTrailer.leaderFrom(t);
             end();
             if (closed) {
                 return;
             }
-            if (status.getCode() == Status.Code.FAILED_PRECONDITION && leader != null && !leader.isBlank()) {
-                log.info("{} is not the leader; following it to {}", address, leader);
-                leaderAddress = leader.trim();
+            if (leader.isPresent()) {
+                log.info("{} is not the leader; following it to {}", address, leader.get());
+                leaderAddress = leader.get();
                 scheduleReconnect(true);
             } else {
                 log.info("scheduler stream to {} broke: {}", address, status);

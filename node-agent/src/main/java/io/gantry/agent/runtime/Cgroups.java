@@ -62,12 +62,6 @@ public final class Cgroups {
         }
     }
 
-    /** Whether the cgroup directory still exists in any hierarchy. */
-    public boolean exists(String cgroupsPath) {
-        String rel = relative(cgroupsPath);
-        return hierarchies().stream().anyMatch(b -> Files.isDirectory(b.resolve(rel)));
-    }
-
     List<Path> hierarchies() {
         List<Path> out = new ArrayList<>();
         if (unifiedOnly()) {

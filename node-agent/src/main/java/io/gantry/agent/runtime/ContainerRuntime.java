@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -44,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ContainerRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ContainerRuntime.class);
-    public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
     static final Duration FIRST_REMOVE_RETRY = Duration.ofMillis(250);
     static final Duration MAX_REMOVE_RETRY = Duration.ofSeconds(30);
 
@@ -93,6 +91,8 @@ public final class ContainerRuntime implements AutoCloseable {
     // ------------------------------------------------------------------ queries
 
     static final long EXIT_POLL_MILLIS = 25;
+    /** A dead conmon (no exit file) is rarer than an exit: look for one about every 2 s. */
+    private static final long MONITOR_CHECK_EVERY_POLLS = 2000 / EXIT_POLL_MILLIS;
 
     public Optional<ContainerStatus> status(String id) {
         return Optional.ofNullable(containers.get(id)).map(Container::status);
@@ -271,10 +271,7 @@ public final class ContainerRuntime implements AutoCloseable {
             }
             if (c.userStopped) {
                 if (!restart) {
-                    c.state = ContainerState.EXITED;
-                    c.reason = "stopped before it started";
-                    c.finishedAtMs = clock.millis();
-                    changed(c);
+                    stoppedBeforeStart(c);
                 }
                 return;
             }
@@ -283,7 +280,7 @@ public final class ContainerRuntime implements AutoCloseable {
         if (!restart) {
             set(c, ContainerState.PULLING);
             try {
-                image = images.pull(parseReference(c.assignment.getSpec().getImage(), defaultRegistry.get()),
+                image = images.pull(ImageReference.parse(c.assignment.getSpec().getImage(), defaultRegistry.get()),
                         ImageService.PullListener.NONE);
             } catch (ImageException e) {
                 fail(c, 125, e.getMessage());
@@ -298,10 +295,7 @@ public final class ContainerRuntime implements AutoCloseable {
                 c.stopSignal = image.config().stopSignal() == null ? "" : image.config().stopSignal();
                 if (c.removed || c.userStopped) {
                     if (!c.removed) {
-                        c.state = ContainerState.EXITED;
-                        c.reason = "stopped before it started";
-                        c.finishedAtMs = clock.millis();
-                        changed(c);
+                        stoppedBeforeStart(c);
                     }
                     return;
                 }
@@ -369,6 +363,14 @@ public final class ContainerRuntime implements AutoCloseable {
         }
     }
 
+    /** A stop that came before the process did; callers hold the container's monitor. */
+    private void stoppedBeforeStart(Container c) {
+        c.state = ContainerState.EXITED;
+        c.reason = "stopped before it started";
+        c.finishedAtMs = clock.millis();
+        changed(c);
+    }
+
     // ------------------------------------------------------------------ stop / exit
 
     private void doStop(Container c, Duration timeout) throws IOException, InterruptedException {
@@ -404,7 +406,7 @@ public final class ContainerRuntime implements AutoCloseable {
     private long polls;
 
     private void pollExits() {
-        boolean checkMonitors = ++polls % 20 == 0; // about every 2 s
+        boolean checkMonitors = ++polls % MONITOR_CHECK_EVERY_POLLS == 0;
         for (Container c : containers.values()) {
             try {
                 if (!c.isLive()) {
@@ -423,8 +425,7 @@ public final class ContainerRuntime implements AutoCloseable {
 
     /** conmon gone without an exit file (killed): the exit code is lost, but the container must not look alive. */
     private void checkMonitor(Container c) {
-        OptionalLong monitor = OciRuntime.readPid(c.paths.conmonPidFile());
-        if (monitor.isEmpty() || Processes.running(monitor.getAsLong())) {
+        if (OciRuntime.readPid(c.paths.conmonPidFile()).isEmpty() || OciRuntime.monitorRunning(c.paths)) {
             return;
         }
         if (Files.exists(c.paths.exitFile())) {
@@ -519,9 +520,7 @@ public final class ContainerRuntime implements AutoCloseable {
 
     private void doRemove(Container c) {
         try {
-            if (oci.status(c.id()).isPresent()) {
-                oci.kill(c.id(), "SIGKILL");
-            }
+            oci.kill(c.id(), "SIGKILL");
             cleanup(c);
             deleteFiles(c);
         } catch (IOException | RuntimeException e) {
@@ -583,12 +582,9 @@ public final class ContainerRuntime implements AutoCloseable {
 
     /** Waits for conmon to write its exit file and go (no monitor outlives its dir), then deletes the container dir. */
     private void deleteFiles(Container c) throws IOException, InterruptedException {
-        OptionalLong monitor = OciRuntime.readPid(c.paths.conmonPidFile());
-        if (monitor.isPresent()) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (Processes.running(monitor.getAsLong()) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (OciRuntime.monitorRunning(c.paths) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
         }
         // cleanup() may have failed to unmount (busy): detach it now rather than give up.
         for (int i = 0; i < 8 && Mounts.isMounted(c.paths.rootfs()); i++) {
@@ -642,12 +638,9 @@ public final class ContainerRuntime implements AutoCloseable {
     }
 
     private boolean adopt(Container c) throws IOException {
-        ContainerState persisted = c.state;
-        Optional<String> runcStatus = oci.status(c.id());
-        boolean exitFile = Files.exists(c.paths.exitFile());
-        switch (persisted) {
+        switch (c.state) {
             case RUNNING, STOPPING -> {
-                if (runcStatus.isEmpty() && !exitFile) {
+                if (oci.status(c.id()).isEmpty() && !Files.exists(c.paths.exitFile())) {
                     cleanup(c);
                     c.state = ContainerState.EXITED;
                     c.exitCode = 255;
@@ -682,27 +675,13 @@ public final class ContainerRuntime implements AutoCloseable {
 
     /** Waits (bounded) until a still-running conmon has reported the outcome of `runc create`. */
     private static void awaitCreateSettled(Container c) throws InterruptedException {
-        OptionalLong monitor = OciRuntime.readPid(c.paths.conmonPidFile());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (monitor.isPresent() && Processes.running(monitor.getAsLong()) && !createReported(c)
-                && System.nanoTime() < deadline) {
+        while (OciRuntime.monitorRunning(c.paths) && !OciRuntime.createReported(c.paths) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
     }
 
-    private static boolean createReported(Container c) {
-        try {
-            return Files.readString(c.paths.syncFile()).indexOf('\n') >= 0;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     // ------------------------------------------------------------------ helpers
-
-    static ImageReference parseReference(String text, String registry) throws ImageException {
-        return ImageReference.parse(text, registry);
-    }
 
     private void set(Container c, ContainerState state) {
         synchronized (c) {

@@ -43,13 +43,33 @@ public final class OciRuntime {
         this.runcTimeout = runcTimeout;
     }
 
-    public Path runcRoot() {
-        return runcRoot;
+    /** Where conmon keeps attach sockets: a sibling of runc's root (the socket path must stay short). */
+    public static Path socketDir(Path runcRoot) {
+        return runcRoot.resolveSibling(runcRoot.getFileName() + "-attach");
     }
 
-    /** Where conmon keeps attach sockets: a sibling of runc's root (the socket path must stay short). */
     public Path socketDir() {
-        return runcRoot.resolveSibling(runcRoot.getFileName() + "-attach");
+        return socketDir(runcRoot);
+    }
+
+    /** Whether runc has state for {@code id}; without it every runc verb can only answer "does not exist". */
+    private boolean known(String id) {
+        return Files.isDirectory(runcRoot.resolve(id));
+    }
+
+    /** Whether conmon has reported the outcome of {@code runc create} (a line in its sync file). */
+    static boolean createReported(ContainerPaths paths) {
+        try {
+            return Files.readString(paths.syncFile(), StandardCharsets.UTF_8).indexOf('\n') >= 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The container's conmon, if its pid file names a process that is still running. */
+    static boolean monitorRunning(ContainerPaths paths) {
+        OptionalLong monitor = readPid(paths.conmonPidFile());
+        return monitor.isPresent() && Processes.running(monitor.getAsLong());
     }
 
     /** conmon's per-container link in {@link #socketDir()}; conmon never removes it itself. */
@@ -109,9 +129,7 @@ public final class OciRuntime {
                     String message = runcMessage(result.path("message").asText("runc create failed"));
                     throw new CreateException(message, exitCodeFor(message));
                 }
-                OptionalLong monitor = readPid(paths.conmonPidFile());
-                if (monitor.isPresent() && !Processes.running(monitor.getAsLong())
-                        && Files.readString(paths.syncFile()).indexOf('\n') < 0) {
+                if (readPid(paths.conmonPidFile()).isPresent() && !monitorRunning(paths) && !createReported(paths)) {
                     throw new IOException("conmon exited without reporting the container: " + lastLine(paths.conmonOutput()));
                 }
                 Thread.sleep(20);
@@ -129,6 +147,9 @@ public final class OciRuntime {
 
     /** Sends a signal (name such as SIGTERM/TERM or a number); a container that is not running is not an error. */
     public void kill(String id, String signal) throws IOException {
+        if (!known(id)) {
+            return;
+        }
         try {
             runc("kill", id, signal);
         } catch (IOException e) {
@@ -141,6 +162,9 @@ public final class OciRuntime {
 
     /** {@code runc delete --force}: kills what is left and removes runc's state and the cgroups. */
     public void delete(String id) throws IOException {
+        if (!known(id)) {
+            return;
+        }
         try {
             runc("delete", "--force", id);
         } catch (IOException e) {
@@ -152,7 +176,7 @@ public final class OciRuntime {
 
     /** runc's status ("created", "running", "paused", "stopped"), empty when runc does not know the id. */
     public Optional<String> status(String id) throws IOException {
-        if (!Files.isDirectory(runcRoot.resolve(id))) {
+        if (!known(id)) {
             return Optional.empty();
         }
         try {

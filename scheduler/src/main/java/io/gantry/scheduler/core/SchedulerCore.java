@@ -154,15 +154,15 @@ public final class SchedulerCore implements AutoCloseable {
         var w = Workload.newBuilder().setId(id).setSpec(spec).setState(ContainerState.PENDING)
                 .setDesired(DesiredState.DESIRED_RUNNING).setCreatedAtMs(clock.millis())
                 .setAttached(request.getAttached()).build();
+        // Decide first, then write once: the new workload holds nothing yet, so the snapshot is the same.
+        var placed = decide(w, snapshots());
         try {
-            fenced(() -> store.createWorkload(w));
+            fenced(() -> store.createWorkload(placed));
         } catch (StoreException e) {
             discardUnconfirmedCreate(id);
             throw e;
         }
-        workloads.put(id, w);
-        var placed = decide(w, snapshots());
-        put(placed);
+        workloads.put(id, placed);
         if (!placed.getNode().isEmpty()) {
             pushAssignments(placed.getNode());
         }
@@ -182,19 +182,11 @@ public final class SchedulerCore implements AutoCloseable {
 
     public synchronized List<Node> listNodes() {
         ensureOpen();
+        var usage = usageByNode();
         var result = new ArrayList<Node>();
         for (var n : nodes.values()) {
-            long cpu = 0;
-            long mem = 0;
-            int count = 0;
-            for (var w : workloads.values()) {
-                if (w.getNode().equals(n.getName()) && holdsResources(w)) {
-                    cpu += w.getSpec().getResources().getCpuMillis();
-                    mem += w.getSpec().getResources().getMemoryBytes();
-                    count++;
-                }
-            }
-            result.add(n.toBuilder().setAllocatedCpuMillis(cpu).setAllocatedMemoryBytes(mem).setWorkloads(count)
+            var u = usage.getOrDefault(n.getName(), Usage.NONE);
+            result.add(n.toBuilder().setAllocatedCpuMillis(u.cpu).setAllocatedMemoryBytes(u.memory).setWorkloads(u.count)
                     .setLastHeartbeatMs(lastSeen.getOrDefault(n.getName(), n.getLastHeartbeatMs())).build());
         }
         return result;
@@ -474,13 +466,16 @@ public final class SchedulerCore implements AutoCloseable {
     private Workload decide(Workload w, List<NodeSnapshot> snapshots) {
         var decision = placer.place(snapshots, askOf(w), seedFor(w.getId()));
         return switch (decision) {
-            case PlacementDecision.Placed p -> w.toBuilder().setNode(p.node())
-                    .setPlacementVersion(w.getPlacementVersion() + 1).clearRejections().setReason("").build();
+            case PlacementDecision.Placed p -> placedOn(w, p.node());
             case PlacementDecision.Unplaceable u -> w.toBuilder().clearRejections()
                     .addAllRejections(u.rejections().stream().map(r -> NodeRejection.newBuilder().setNode(r.node())
                             .setReason(r.reason()).build()).toList())
                     .setReason(u.summary()).build();
         };
+    }
+
+    private static Workload placedOn(Workload w, String node) {
+        return w.toBuilder().setNode(node).setPlacementVersion(w.getPlacementVersion() + 1).clearRejections().setReason("").build();
     }
 
     private long seedFor(String id) {
@@ -497,20 +492,38 @@ public final class SchedulerCore implements AutoCloseable {
                 .map(p -> new HostPort(p.getHostPort(), p.getProtocol())).toList();
     }
 
-    private List<NodeSnapshot> snapshots() {
-        var cpu = new HashMap<String, Long>();
-        var mem = new HashMap<String, Long>();
-        var ports = new HashMap<String, Set<HostPort>>();
+    /** What the workloads placed on a node hold of it (accumulated in one pass, then only read). */
+    private static final class Usage {
+        static final Usage NONE = new Usage();
+        long cpu;
+        long memory;
+        int count;
+        final Set<HostPort> ports = new HashSet<>();
+    }
+
+    /** One pass over the workloads: what each node has handed out. */
+    private Map<String, Usage> usageByNode() {
+        var usage = new HashMap<String, Usage>();
         for (var w : workloads.values()) {
             if (!w.getNode().isEmpty() && holdsResources(w)) {
-                cpu.merge(w.getNode(), w.getSpec().getResources().getCpuMillis(), Long::sum);
-                mem.merge(w.getNode(), w.getSpec().getResources().getMemoryBytes(), Long::sum);
-                ports.computeIfAbsent(w.getNode(), k -> new HashSet<>()).addAll(hostPorts(w));
+                var r = w.getSpec().getResources();
+                var u = usage.computeIfAbsent(w.getNode(), k -> new Usage());
+                u.cpu += r.getCpuMillis();
+                u.memory += r.getMemoryBytes();
+                u.count++;
+                u.ports.addAll(hostPorts(w));
             }
         }
-        return nodes.values().stream().map(n -> new NodeSnapshot(n.getName(), n.getStatus() == Node.Status.READY,
-                n.getCpuMillis(), n.getMemoryBytes(), cpu.getOrDefault(n.getName(), 0L), mem.getOrDefault(n.getName(), 0L),
-                ports.getOrDefault(n.getName(), Set.of()), n.getLabelsMap())).toList();
+        return usage;
+    }
+
+    private List<NodeSnapshot> snapshots() {
+        var usage = usageByNode();
+        return nodes.values().stream().map(n -> {
+            var u = usage.getOrDefault(n.getName(), Usage.NONE);
+            return new NodeSnapshot(n.getName(), n.getStatus() == Node.Status.READY, n.getCpuMillis(), n.getMemoryBytes(),
+                    u.cpu, u.memory, u.ports, n.getLabelsMap());
+        }).toList();
     }
 
     /** Coalesces requests: at most one evaluation queued behind the running one. */
@@ -554,23 +567,24 @@ public final class SchedulerCore implements AutoCloseable {
                     return;
                 }
                 var touched = new HashSet<String>();
+                var current = new ArrayList<>(snapshots()); // kept up to date below instead of rebuilt per workload
                 for (var e : planned.entrySet()) {
                     var w = workloads.get(e.getKey());
                     if (w == null || !awaitsPlacement(w)) {
                         continue;
                     }
-                    var current = snapshots();
                     Workload next;
                     if (e.getValue() instanceof PlacementDecision.Placed p && current.stream()
                             .anyMatch(n -> n.name().equals(p.node()) && placer.firstRejection(n, askOf(w)).isEmpty())) {
-                        next = w.toBuilder().setNode(p.node()).setPlacementVersion(w.getPlacementVersion() + 1)
-                                .clearRejections().setReason("").build();
+                        next = placedOn(w, p.node());
                     } else {
                         next = decide(w, current); // the plan went stale: decide again on the latest state
                     }
                     if (!next.equals(w)) {
                         put(next);
                         if (!next.getNode().isEmpty()) {
+                            var placedHere = next;
+                            current.replaceAll(n -> n.name().equals(placedHere.getNode()) ? n.plus(askOf(placedHere)) : n);
                             touched.add(next.getNode());
                             log.info("placed pending {} on {}", next.getId(), next.getNode());
                         }

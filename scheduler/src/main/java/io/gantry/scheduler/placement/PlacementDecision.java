@@ -15,7 +15,7 @@ public sealed interface PlacementDecision {
 
         /**
          * One line like Docker/Nomad: {@code 0/2 nodes: insufficient memory (node-1: 512 MiB free, 1 GiB asked;
-         * node-2: ...), node down (node-3)}. Identical categories are grouped, in order of first appearance.
+         * node-2: ...), node not ready (node-3)}. Identical categories are grouped, in order of first appearance.
          */
         public String summary() {
             if (nodeCount == 0) {

@@ -75,10 +75,6 @@ public final class FencedStore {
         return epoch;
     }
 
-    public int epochVersion() {
-        return epochVersion;
-    }
-
     public LoadedState load() {
         try {
             var workloads = new ArrayList<Workload>();
@@ -89,7 +85,7 @@ public final class FencedStore {
             for (String name : client.getChildren().forPath(layout.nodes())) {
                 nodes.add(Node.parseFrom(client.getData().forPath(layout.node(name))));
             }
-            return new LoadedState(epoch, workloads, nodes);
+            return new LoadedState(workloads, nodes);
         } catch (InvalidProtocolBufferException e) {
             throw new StoreException("corrupt state in ZooKeeper under " + layout.root() + ": " + e.getMessage(), e);
         } catch (Exception e) {

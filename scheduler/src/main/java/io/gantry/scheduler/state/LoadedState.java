@@ -5,7 +5,7 @@ import io.gantry.proto.Workload;
 import java.util.List;
 
 /** Everything a new leader reads when it takes over. */
-public record LoadedState(long epoch, List<Workload> workloads, List<Node> nodes) {
+public record LoadedState(List<Workload> workloads, List<Node> nodes) {
     public LoadedState {
         workloads = List.copyOf(workloads);
         nodes = List.copyOf(nodes);
