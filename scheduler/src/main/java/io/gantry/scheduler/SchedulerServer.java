@@ -103,8 +103,9 @@ public final class SchedulerServer implements AutoCloseable {
         String host = config.listenHost().contains(":") ? "[" + config.listenHost() + "]" : config.listenHost();
         address = host + ":" + grpc.getPort();
         advertise = config.advertiseAddress() != null ? config.advertiseAddress() : address;
-        curator = CuratorFrameworkFactory.builder().connectString(zkConnect).sessionTimeoutMs(10_000)
-                .connectionTimeoutMs(5_000).retryPolicy(new ExponentialBackoffRetry(250, 10, 5_000)).build();
+        int session = (int) config.zkSessionTimeout().toMillis();
+        curator = CuratorFrameworkFactory.builder().connectString(zkConnect).sessionTimeoutMs(session)
+                .connectionTimeoutMs(Math.max(1_000, session)).retryPolicy(new ExponentialBackoffRetry(250, 10, 5_000)).build();
         curator.getConnectionStateListenable().addListener((client, state) -> {
             if (state == ConnectionState.SUSPENDED || state == ConnectionState.LOST) {
                 // Curator's event thread must not wait for a core busy retrying a write: close it aside.

@@ -252,11 +252,14 @@ class AgentFlowTest {
         run(spec("quiet"));
         agent.awaitAssignments(a -> a.getAssignmentsCount() == 1);
         agent.hangUp();
-        await().atMost(T).until(() -> node("node-1").getStatus() == Node.Status.DOWN);
-        var e = assertThrows(StatusRuntimeException.class, () ->
-                control.logs(LogsRequest.newBuilder().setRef("quiet").build()).hasNext());
-        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-        assertEquals("node node-1 is not connected", e.getStatus().getDescription());
+        // Still READY (an agent restart must not move its containers), but nobody can serve the logs.
+        await().atMost(T).untilAsserted(() -> {
+            var e = assertThrows(StatusRuntimeException.class, () ->
+                    control.logs(LogsRequest.newBuilder().setRef("quiet").build()).hasNext());
+            assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+            assertEquals("node node-1 is not connected", e.getStatus().getDescription());
+        });
+        assertEquals(Node.Status.READY, node("node-1").getStatus());
     }
 
     @Test
@@ -291,8 +294,13 @@ class AgentFlowTest {
         var w = run(spec("survivor"));
         agent.awaitAssignments(a -> a.getAssignmentsCount() == 1);
         agent.close();
+        Thread.sleep(300);
+        clock.advance(Duration.ofSeconds(6)); // past the heartbeat timeout: down, and its workload unplaced
         await().atMost(T).until(() -> node("node-1").getStatus() == Node.Status.DOWN);
+        await().atMost(T).until(() -> inspect("survivor").getNode().isEmpty());
+        assertTrue(inspect("survivor").getReason().contains("node not ready"), inspect("survivor").getReason());
 
+        // It comes back still running it, and nothing else took it: it stays there, not restarted.
         var back = cluster.agent(server.address(), "node-1").register(2000, 2 * GiB,
                 io.gantry.proto.ContainerStatus.newBuilder().setWorkloadId(w.getId()).setState(ContainerState.RUNNING)
                         .setPlacementVersion(w.getPlacementVersion()).setRestartCount(2).build(),
@@ -300,6 +308,8 @@ class AgentFlowTest {
         var a = back.awaitAssignments(x -> true);
         assertEquals(List.of(w.getId()), FakeAgent.ids(a), "unknown containers are simply absent");
         var now = inspect("survivor");
+        assertEquals("node-1", now.getNode());
+        assertEquals(w.getPlacementVersion(), now.getPlacementVersion());
         assertEquals(ContainerState.RUNNING, now.getState());
         assertEquals(2, now.getRestartCount());
     }

@@ -15,6 +15,12 @@ import io.gantry.proto.Registered;
 import io.gantry.proto.RestartPolicy;
 import io.gantry.proto.RunRequest;
 import io.gantry.proto.SchedulerMessage;
+import io.gantry.proto.Service;
+import io.gantry.proto.ServiceSpec;
+import io.gantry.proto.UpdateNodeRequest;
+import io.gantry.proto.UpdateStatus;
+import io.gantry.scheduler.service.ServiceReconciler;
+import io.gantry.scheduler.state.Write;
 import io.gantry.proto.Workload;
 import io.gantry.scheduler.placement.Ask;
 import io.gantry.scheduler.placement.HostPort;
@@ -34,6 +40,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,6 +67,7 @@ public final class SchedulerCore implements AutoCloseable {
     static final int DEFAULT_STOP_TIMEOUT_SECONDS = 10;
     static final Duration WAIT_SLACK = Duration.ofSeconds(10);
     static final Duration ATTACHED_RM_GRACE = Duration.ofSeconds(60);
+    static final Duration FLUSH_EVERY = Duration.ofMillis(50);
 
     /** Tunables of one term. */
     public record Settings(Duration heartbeatTimeout, Duration monitorInterval, String defaultRegistry, long seed) {
@@ -78,7 +86,21 @@ public final class SchedulerCore implements AutoCloseable {
     private final long takeoverMillis;
 
     private final Map<String, Workload> workloads = new LinkedHashMap<>();
+    /** Indexes over {@link #workloads}, kept by {@link #cache}/{@link #uncache} only. */
+    private final Map<String, Set<String>> idsByNode = new HashMap<>();
+    private final Map<String, String> idsByName = new HashMap<>();
     private final Map<String, Node> nodes = new TreeMap<>();
+    private final Map<String, Service> services = new LinkedHashMap<>();
+    /**
+     * Workloads whose observed state (what agents reported) changed but is not written yet. Observed state is
+     * soft: agents report it again when they register with a new leader, so it is written behind in batches.
+     * Desired state (placements, stop/remove, specs) is always written before the cache changes.
+     */
+    private final Set<String> dirty = new LinkedHashSet<>();
+    /** When this term first saw each workload RUNNING (for rolling-update gates), on our clock. */
+    private final Map<String, Long> runningSince = new HashMap<>();
+    /** When each service's rolling update last started a batch, on our clock. */
+    private final Map<String, Long> lastBatch = new HashMap<>();
     private final Map<String, AgentSession> sessions = new HashMap<>();
     private final Map<String, Long> lastSeen = new HashMap<>();
     private final Map<String, Integer> stopTimeouts = new HashMap<>();
@@ -114,8 +136,10 @@ public final class SchedulerCore implements AutoCloseable {
         this.onFencedOut = onFencedOut;
         this.takeoverMillis = clock.millis();
         state.workloads().stream().sorted(Comparator.comparingLong(Workload::getCreatedAtMs).thenComparing(Workload::getId))
-                .forEach(w -> workloads.put(w.getId(), w));
+                .forEach(this::index);
         state.nodes().forEach(n -> nodes.put(n.getName(), n));
+        state.services().stream().sorted(Comparator.comparingLong(Service::getCreatedAtMs).thenComparing(Service::getId))
+                .forEach(sv -> services.put(sv.getId(), sv));
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("gantry-timer").factory());
         this.evaluator = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("gantry-eval").factory());
     }
@@ -127,6 +151,7 @@ public final class SchedulerCore implements AutoCloseable {
         }
         long every = settings.monitorInterval().toMillis();
         timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::flushObserved, FLUSH_EVERY.toMillis(), FLUSH_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         requestEvaluation();
     }
 
@@ -162,7 +187,7 @@ public final class SchedulerCore implements AutoCloseable {
             discardUnconfirmedCreate(id);
             throw e;
         }
-        workloads.put(id, placed);
+        cache(placed);
         if (!placed.getNode().isEmpty()) {
             pushAssignments(placed.getNode());
         }
@@ -170,9 +195,11 @@ public final class SchedulerCore implements AutoCloseable {
         return placed;
     }
 
-    public synchronized List<Workload> list(boolean all) {
+    public synchronized List<Workload> list(boolean all, String service) {
         ensureOpen();
-        return workloads.values().stream().filter(w -> all || !isFinished(w)).toList();
+        String serviceId = service == null || service.isEmpty() ? null : resolveService(service).getId();
+        return workloads.values().stream().filter(w -> all || !isFinished(w))
+                .filter(w -> serviceId == null || w.getService().equals(serviceId)).toList();
     }
 
     public synchronized Workload inspect(String ref) {
@@ -290,6 +317,222 @@ public final class SchedulerCore implements AutoCloseable {
                 .setWorkloadId(w.getId()).setFollow(follow).setTail(tail)).build());
     }
 
+    /** {@code node update}, {@code node drain}, {@code node activate}. */
+    public synchronized Node updateNode(UpdateNodeRequest request) {
+        ensureOpen();
+        var n = nodes.get(request.getName());
+        if (n == null) {
+            throw Status.NOT_FOUND.withDescription("no such node: " + request.getName()).asRuntimeException();
+        }
+        var operator = new TreeMap<>(n.getOperatorLabelsMap());
+        for (var e : request.getLabelAddMap().entrySet()) {
+            if (!LABEL_KEY.matcher(e.getKey()).matches()) {
+                throw Status.INVALID_ARGUMENT.withDescription("invalid label key \"" + e.getKey()
+                        + "\": use letters, digits, '.', '-', '_' and '/'").asRuntimeException();
+            }
+            operator.put(e.getKey(), e.getValue());
+        }
+        for (String key : request.getLabelRmList()) {
+            if (!operator.containsKey(key)) {
+                throw Status.NOT_FOUND.withDescription("node " + n.getName() + " has no label \"" + key
+                        + "\" set by node update").asRuntimeException();
+            }
+            operator.remove(key);
+        }
+        var b = n.toBuilder().clearOperatorLabels().putAllOperatorLabels(operator).clearLabels()
+                .putAllLabels(effectiveLabels(n.getAgentLabelsMap(), operator));
+        if (request.getSetAvailability()) {
+            b.setAvailability(request.getAvailability());
+        }
+        var updated = b.build();
+        fenced(() -> store.putNode(updated, true));
+        nodes.put(updated.getName(), updated);
+        if (updated.getAvailability() == Node.Availability.DRAIN && n.getAvailability() != Node.Availability.DRAIN) {
+            log.info("node {} is draining", n.getName());
+            moveAway(n.getName(), "node " + n.getName() + " is draining");
+        }
+        requestEvaluation(); // new labels or availability may make pending workloads placeable
+        return updated;
+    }
+
+    static final java.util.regex.Pattern LABEL_KEY = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*");
+
+    private static Map<String, String> effectiveLabels(Map<String, String> agent, Map<String, String> operator) {
+        var labels = new TreeMap<>(agent);
+        labels.putAll(operator);
+        return labels;
+    }
+
+    // ------------------------------------------------------------------ services
+
+    public synchronized Service createService(ServiceSpec spec) {
+        ensureOpen();
+        validateService(spec);
+        if (services.values().stream().anyMatch(sv -> sv.getSpec().getName().equals(spec.getName()))) {
+            throw Status.ALREADY_EXISTS.withDescription("service name \"" + spec.getName() + "\" is already in use")
+                    .asRuntimeException();
+        }
+        String id;
+        do {
+            id = ids.next();
+        } while (services.containsKey(id) || workloads.containsKey(id));
+        long now = clock.millis();
+        var sv = Service.newBuilder().setId(id).setSpec(spec).setVersion(1).setCreatedAtMs(now).setUpdatedAtMs(now).build();
+        fenced(() -> store.commit(List.of(new Write.PutService(sv, false))));
+        services.put(id, sv);
+        log.info("service {} ({}) created with {} replicas", spec.getName(), id, spec.getReplicas());
+        requestEvaluation();
+        return withCounts(sv);
+    }
+
+    public synchronized List<Service> listServices() {
+        ensureOpen();
+        return services.values().stream().map(this::withCounts).toList();
+    }
+
+    public synchronized Service inspectService(String ref) {
+        ensureOpen();
+        return withCounts(resolveService(ref));
+    }
+
+    /** A changed template starts a rolling update; replicas and update settings apply at once. */
+    public synchronized Service updateService(String ref, ServiceSpec spec, boolean rollback) {
+        ensureOpen();
+        var sv = resolveService(ref);
+        long now = clock.millis();
+        Service next;
+        if (rollback) {
+            if (!sv.hasPreviousSpec()) {
+                throw Status.FAILED_PRECONDITION.withDescription("service " + sv.getSpec().getName()
+                        + " has no previous spec to roll back to").asRuntimeException();
+            }
+            next = ServiceReconciler.rollback(sv, now, "manual rollback");
+        } else {
+            validateService(spec);
+            if (!spec.getName().equals(sv.getSpec().getName())) {
+                throw Status.INVALID_ARGUMENT.withDescription("a service cannot be renamed (from \""
+                        + sv.getSpec().getName() + "\" to \"" + spec.getName() + "\")").asRuntimeException();
+            }
+            var b = sv.toBuilder().setSpec(spec).setUpdatedAtMs(now);
+            if (!spec.getTemplate().equals(sv.getSpec().getTemplate())) {
+                b.setPreviousSpec(sv.getSpec()).setPreviousVersion(sv.getVersion())
+                        .setVersion(Math.max(sv.getVersion(), sv.getPreviousVersion()) + 1)
+                        .setUpdateStatus(UpdateStatus.newBuilder().setState(UpdateStatus.State.UPDATING)
+                                .setMessage("update in progress").setStartedAtMs(now));
+            }
+            next = b.build();
+        }
+        var written = next;
+        fenced(() -> store.commit(List.of(new Write.PutService(written, true))));
+        services.put(written.getId(), written);
+        lastBatch.remove(written.getId());
+        log.info("service {} updated (version {}, {})", written.getSpec().getName(), written.getVersion(),
+                written.getUpdateStatus().getState());
+        requestEvaluation();
+        return withCounts(written);
+    }
+
+    public synchronized Service scaleService(String ref, int replicas) {
+        ensureOpen();
+        if (replicas < 0) {
+            throw Status.INVALID_ARGUMENT.withDescription("invalid replicas value " + replicas + ": must be 0 or more")
+                    .asRuntimeException();
+        }
+        var sv = resolveService(ref);
+        var scaled = sv.toBuilder().setSpec(sv.getSpec().toBuilder().setReplicas(replicas)).setUpdatedAtMs(clock.millis()).build();
+        fenced(() -> store.commit(List.of(new Write.PutService(scaled, true))));
+        services.put(scaled.getId(), scaled);
+        log.info("service {} scaled to {}", scaled.getSpec().getName(), replicas);
+        requestEvaluation();
+        return withCounts(scaled);
+    }
+
+    /** Deletes the service and asks for all its replicas to be removed (one batch). */
+    public synchronized String removeService(String ref) {
+        ensureOpen();
+        var sv = resolveService(ref);
+        var writes = new ArrayList<Write>();
+        writes.add(new Write.DeleteService(sv.getId()));
+        var removing = new ArrayList<Workload>();
+        var deleting = new ArrayList<Workload>();
+        for (var w : workloads.values()) {
+            if (!w.getService().equals(sv.getId()) || w.getDesired() == DesiredState.DESIRED_REMOVED) {
+                continue;
+            }
+            if (w.getNode().isEmpty() || !isNodeReady(w.getNode()) || w.getState() == ContainerState.REMOVED) {
+                deleting.add(w);
+                writes.add(new Write.DeleteWorkload(w.getId()));
+            } else {
+                var r = w.toBuilder().setDesired(DesiredState.DESIRED_REMOVED).build();
+                removing.add(r);
+                writes.add(new Write.PutWorkload(r, true));
+            }
+        }
+        fenced(() -> store.commit(writes));
+        services.remove(sv.getId());
+        lastBatch.remove(sv.getId());
+        var touched = new HashSet<String>();
+        deleting.forEach(this::uncache);
+        for (var r : removing) {
+            cache(r);
+            touched.add(r.getNode());
+        }
+        touched.forEach(this::pushAssignments);
+        log.info("service {} removed ({} replicas stopping)", sv.getSpec().getName(), removing.size());
+        requestEvaluation();
+        return sv.getId();
+    }
+
+    private void validateService(ServiceSpec spec) {
+        if (spec.getName().isEmpty()) {
+            throw Status.INVALID_ARGUMENT.withDescription("a service name is required").asRuntimeException();
+        }
+        if (!SpecValidator.NAME.matcher(spec.getName()).matches() || spec.getName().contains(".")) {
+            throw Status.INVALID_ARGUMENT.withDescription("invalid service name \"" + spec.getName()
+                    + "\": only [a-zA-Z0-9][a-zA-Z0-9_-]* are allowed").asRuntimeException();
+        }
+        if (spec.getReplicas() < 0) {
+            throw Status.INVALID_ARGUMENT.withDescription("invalid replicas value " + spec.getReplicas()
+                    + ": must be 0 or more").asRuntimeException();
+        }
+        var u = spec.getUpdate();
+        if (u.getParallelism() < 0 || u.getDelayMs() < 0 || u.getMonitorMs() < 0) {
+            throw Status.INVALID_ARGUMENT.withDescription("update parallelism, delay and monitor must be 0 or more")
+                    .asRuntimeException();
+        }
+        SpecValidator.validate(spec.getTemplate().toBuilder().clearName().build());
+    }
+
+    private Service resolveService(String ref) {
+        if (ref == null || ref.isBlank()) {
+            throw Status.INVALID_ARGUMENT.withDescription("a service name or id is required").asRuntimeException();
+        }
+        for (var sv : services.values()) {
+            if (sv.getSpec().getName().equals(ref) || sv.getId().equals(ref)) {
+                return sv;
+            }
+        }
+        var matches = services.values().stream().filter(sv -> sv.getId().startsWith(ref)).toList();
+        if (matches.size() == 1) {
+            return matches.getFirst();
+        }
+        if (matches.size() > 1) {
+            throw Status.INVALID_ARGUMENT.withDescription("ambiguous service reference \"" + ref + "\"").asRuntimeException();
+        }
+        throw Status.NOT_FOUND.withDescription("no such service: " + ref).asRuntimeException();
+    }
+
+    private Service withCounts(Service sv) {
+        int running = 0;
+        for (var w : workloads.values()) {
+            if (w.getService().equals(sv.getId()) && w.getState() == ContainerState.RUNNING
+                    && w.getDesired() == DesiredState.DESIRED_RUNNING) {
+                running++;
+            }
+        }
+        return sv.toBuilder().setRunning(running).setDesired(sv.getSpec().getReplicas()).build();
+    }
+
     // ------------------------------------------------------------------ AgentLink
 
     public synchronized AgentSession register(Register r, io.grpc.stub.StreamObserver<SchedulerMessage> out) {
@@ -303,18 +546,25 @@ public final class SchedulerCore implements AutoCloseable {
             previous.close(Status.ABORTED.withDescription("replaced by a newer connection from node " + name));
         }
         long now = clock.millis();
+        var before = nodes.get(name);
         var node = Node.newBuilder().setName(name).setAddress(r.getAddress()).setCpuMillis(r.getCpuMillis())
-                .setMemoryBytes(r.getMemoryBytes()).putAllLabels(r.getLabelsMap()).setStatus(Node.Status.READY)
-                .setLastHeartbeatMs(now).setAgentVersion(r.getAgentVersion()).build();
-        boolean known = nodes.containsKey(name);
-        fenced(() -> store.putNode(node, known));
-        nodes.put(name, node);
+                .setMemoryBytes(r.getMemoryBytes()).putAllAgentLabels(r.getLabelsMap()).setStatus(Node.Status.READY)
+                .setLastHeartbeatMs(now).setAgentVersion(r.getAgentVersion());
+        if (before != null) { // what operators set outlives agent restarts
+            node.putAllOperatorLabels(before.getOperatorLabelsMap()).setAvailability(before.getAvailability());
+        }
+        node.putAllLabels(effectiveLabels(node.getAgentLabelsMap(), node.getOperatorLabelsMap()));
+        boolean known = before != null;
+        var registered = node.build();
+        fenced(() -> store.putNode(registered, known));
+        nodes.put(name, registered);
         var session = new AgentSession(name, out);
         sessions.put(name, session);
         lastSeen.put(name, now);
         session.send(SchedulerMessage.newBuilder().setRegistered(Registered.newBuilder()
                 .setHeartbeatIntervalMs(settings.heartbeatIntervalMillis()).setDefaultRegistry(settings.defaultRegistry()))
                 .build());
+        readopt(name, r.getContainersList());
         for (var status : r.getContainersList()) {
             applyStatus(name, status);
         }
@@ -323,6 +573,29 @@ public final class SchedulerCore implements AutoCloseable {
                 io.gantry.scheduler.placement.HumanUnits.bytes(r.getMemoryBytes()), r.getContainersCount());
         requestEvaluation();
         return session;
+    }
+
+    /**
+     * A node that was marked down comes back still running workloads that wait to be placed again (nothing
+     * else took them yet): they go back to it as they are, instead of being stopped there and started anew.
+     */
+    private void readopt(String nodeName, List<ContainerStatus> reported) {
+        var writes = new ArrayList<Write>();
+        var back = new ArrayList<Workload>();
+        for (var s : reported) {
+            var w = workloads.get(s.getWorkloadId());
+            if (w != null && awaitsPlacement(w) && s.getPlacementVersion() == w.getPlacementVersion()
+                    && !isFinishedState(s.getState()) && s.getState() != ContainerState.STATE_UNKNOWN) {
+                var readopted = w.toBuilder().setNode(nodeName).setReason("").clearRejections().build();
+                writes.add(new Write.PutWorkload(readopted, true));
+                back.add(readopted);
+            }
+        }
+        if (!writes.isEmpty()) {
+            fenced(() -> store.commit(writes));
+            back.forEach(this::cache);
+            log.info("node {} is back with {} workloads that were not placed elsewhere yet: kept there", nodeName, back.size());
+        }
     }
 
     public void heartbeat(AgentSession session) {
@@ -346,14 +619,18 @@ public final class SchedulerCore implements AutoCloseable {
         session.relay(chunk);
     }
 
-    /** The agent's stream ended (or failed): the node is down until it registers again. */
+    /**
+     * The agent's stream ended (or failed). The node is not marked down yet: an agent restart (its containers
+     * keep running) must not move workloads, so only the heartbeat timeout marks it down.
+     */
     public synchronized void disconnected(AgentSession session) {
         session.ended();
         if (closed || sessions.get(session.nodeName()) != session) {
             return;
         }
         sessions.remove(session.nodeName());
-        markDown(session.nodeName(), "stream ended");
+        log.info("node {} disconnected; down unless it registers again within {} ms", session.nodeName(),
+                settings.heartbeatTimeout().toMillis());
     }
 
     // ------------------------------------------------------------------ internals
@@ -378,6 +655,10 @@ public final class SchedulerCore implements AutoCloseable {
                         }
                         markDown(n.getName(), "no heartbeat for " + (now - last) + " ms");
                     }
+                }
+                if (services.values().stream().anyMatch(sv -> sv.getUpdateStatus().getState() == UpdateStatus.State.UPDATING
+                        || sv.getUpdateStatus().getState() == UpdateStatus.State.ROLLING_BACK)) {
+                    requestEvaluation(); // monitor periods and delays elapse with time, not with reports
                 }
                 for (var w : List.copyOf(workloads.values())) {
                     if (w.getSpec().getAutoRemove() && w.getAttached() && isFinished(w)
@@ -408,6 +689,39 @@ public final class SchedulerCore implements AutoCloseable {
         fenced(() -> store.putNode(down, true));
         nodes.put(nodeName, down);
         log.info("node {} is down: {}", nodeName, why);
+        moveAway(nodeName, "node " + nodeName + " is down");
+    }
+
+    /**
+     * Unplaces every workload on {@code nodeName} that should be running, so the next evaluation places it
+     * elsewhere (a new placement version: if the node comes back, its copy is no longer assigned and is stopped).
+     * Finished ones stay where they are, with their logs. Removals there are completed, since nobody will confirm.
+     */
+    private void moveAway(String nodeName, String why) {
+        var writes = new ArrayList<Write>();
+        var moved = new ArrayList<Workload>();
+        var deleted = new ArrayList<Workload>();
+        for (String id : List.copyOf(idsByNode.getOrDefault(nodeName, Set.of()))) {
+            var w = workloads.get(id);
+            if (w.getDesired() == DesiredState.DESIRED_REMOVED) {
+                writes.add(new Write.DeleteWorkload(id));
+                deleted.add(w);
+            } else if (w.getDesired() == DesiredState.DESIRED_RUNNING && holdsResources(w)) {
+                var m = w.toBuilder().setNode("").setState(ContainerState.PENDING).setReason(why + "; to be placed again")
+                        .clearRejections().clearExitCode().clearStartedAtMs().clearFinishedAtMs().build();
+                writes.add(new Write.PutWorkload(m, true));
+                moved.add(m);
+            }
+        }
+        if (writes.isEmpty()) {
+            return;
+        }
+        fenced(() -> store.commit(writes));
+        deleted.forEach(this::uncache);
+        moved.forEach(this::cache);
+        log.info("{}: {} workloads to be placed again, {} removals completed", why, moved.size(), deleted.size());
+        pushAssignments(nodeName);
+        requestEvaluation();
     }
 
     private void applyStatus(String nodeName, ContainerStatus s) {
@@ -436,12 +750,21 @@ public final class SchedulerCore implements AutoCloseable {
         }
         boolean freed = holdsResources(w) && !holdsResources(updated);
         if (!updated.equals(w)) {
-            put(updated);
+            observe(updated);
         }
         autoRemoveIfDue(updated);
-        if (freed) {
+        if (freed || (w.getState() != updated.getState() && inRollingUpdate(updated))) {
             requestEvaluation();
         }
+    }
+
+    private boolean inRollingUpdate(Workload w) {
+        var sv = w.getService().isEmpty() ? null : services.get(w.getService());
+        if (sv == null) {
+            return false;
+        }
+        var state = sv.getUpdateStatus().getState();
+        return state == UpdateStatus.State.UPDATING || state == UpdateStatus.State.ROLLING_BACK;
     }
 
     /** --rm: a detached workload is removed as soon as it finishes. */
@@ -463,8 +786,8 @@ public final class SchedulerCore implements AutoCloseable {
         return removing;
     }
 
-    private Workload decide(Workload w, List<NodeSnapshot> snapshots) {
-        var decision = placer.place(snapshots, askOf(w), seedFor(w.getId()));
+    private Workload decide(Workload w, Snapshots snapshots) {
+        var decision = placer.place(snapshots.list(), askOf(w), seedFor(w.getId()));
         return switch (decision) {
             case PlacementDecision.Placed p -> placedOn(w, p.node());
             case PlacementDecision.Unplaceable u -> w.toBuilder().clearRejections()
@@ -499,6 +822,7 @@ public final class SchedulerCore implements AutoCloseable {
         long memory;
         int count;
         final Set<HostPort> ports = new HashSet<>();
+        final Map<String, Integer> replicas = new HashMap<>();
     }
 
     /** One pass over the workloads: what each node has handed out. */
@@ -512,91 +836,198 @@ public final class SchedulerCore implements AutoCloseable {
                 u.memory += r.getMemoryBytes();
                 u.count++;
                 u.ports.addAll(hostPorts(w));
+                if (!w.getService().isEmpty()) {
+                    u.replicas.merge(w.getService(), 1, Integer::sum);
+                }
             }
         }
         return usage;
     }
 
-    private List<NodeSnapshot> snapshots() {
+    /** The nodes as the placement core sees them, updated in place as a pass places workloads. */
+    private static final class Snapshots {
+        private final List<NodeSnapshot> list;
+        private final Map<String, Integer> positions = new HashMap<>();
+
+        Snapshots(List<NodeSnapshot> list) {
+            this.list = new ArrayList<>(list);
+            for (int i = 0; i < this.list.size(); i++) {
+                positions.put(this.list.get(i).name(), i);
+            }
+        }
+
+        List<NodeSnapshot> list() {
+            return list;
+        }
+
+        void add(String node, Ask ask) {
+            Integer i = positions.get(node);
+            if (i != null) {
+                list.set(i, list.get(i).plus(ask));
+            }
+        }
+    }
+
+    private Snapshots snapshots() {
         var usage = usageByNode();
-        return nodes.values().stream().map(n -> {
+        return new Snapshots(nodes.values().stream().map(n -> {
             var u = usage.getOrDefault(n.getName(), Usage.NONE);
             return new NodeSnapshot(n.getName(), n.getStatus() == Node.Status.READY, n.getCpuMillis(), n.getMemoryBytes(),
                     u.cpu, u.memory, u.ports, n.getLabelsMap());
-        }).toList();
+        }).toList());
     }
 
     /** Coalesces requests: at most one evaluation queued behind the running one. */
     private void requestEvaluation() {
         if (!closed && evaluationQueued.compareAndSet(false, true)) {
             try {
-                evaluator.execute(this::evaluatePending);
+                evaluator.execute(this::evaluate);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 evaluationQueued.set(false);
             }
         }
     }
 
-    /** Plan against a snapshot without the lock, then re-check each step against the latest state and apply. */
-    private void evaluatePending() {
+    /**
+     * One evaluation pass: services get the replicas they lack (and lose the ones they no longer need), then
+     * every workload awaiting placement is placed against the latest state, and everything changed is written
+     * in one batch before the cache and the agents see it. Under the lock, so the plan cannot go stale before
+     * it is applied; the placement core is cheap enough for that.
+     */
+    private void evaluate() {
         evaluationQueued.set(false);
         try {
-            List<Workload> pending;
-            List<NodeSnapshot> snapshot;
             synchronized (this) {
-                if (closed) {
-                    return;
+                if (!closed) {
+                    evaluateLocked();
                 }
-                pending = workloads.values().stream().filter(SchedulerCore::awaitsPlacement).toList();
-                snapshot = snapshots();
-            }
-            if (pending.isEmpty()) {
-                return;
-            }
-            var planned = new LinkedHashMap<String, PlacementDecision>();
-            var working = new ArrayList<>(snapshot);
-            for (var w : pending) {
-                var d = placer.place(working, askOf(w), seedFor(w.getId()));
-                planned.put(w.getId(), d);
-                if (d instanceof PlacementDecision.Placed p) {
-                    working.replaceAll(n -> n.name().equals(p.node()) ? n.plus(askOf(w)) : n);
-                }
-            }
-            synchronized (this) {
-                if (closed) {
-                    return;
-                }
-                var touched = new HashSet<String>();
-                var current = new ArrayList<>(snapshots()); // kept up to date below instead of rebuilt per workload
-                for (var e : planned.entrySet()) {
-                    var w = workloads.get(e.getKey());
-                    if (w == null || !awaitsPlacement(w)) {
-                        continue;
-                    }
-                    Workload next;
-                    if (e.getValue() instanceof PlacementDecision.Placed p && current.stream()
-                            .anyMatch(n -> n.name().equals(p.node()) && placer.firstRejection(n, askOf(w)).isEmpty())) {
-                        next = placedOn(w, p.node());
-                    } else {
-                        next = decide(w, current); // the plan went stale: decide again on the latest state
-                    }
-                    if (!next.equals(w)) {
-                        put(next);
-                        if (!next.getNode().isEmpty()) {
-                            var placedHere = next;
-                            current.replaceAll(n -> n.name().equals(placedHere.getNode()) ? n.plus(askOf(placedHere)) : n);
-                            touched.add(next.getNode());
-                            log.info("placed pending {} on {}", next.getId(), next.getNode());
-                        }
-                    }
-                }
-                touched.forEach(this::pushAssignments);
             }
         } catch (FencedOutException e) {
             log.warn("{}", e.getMessage());
         } catch (RuntimeException e) {
-            log.warn("evaluation of pending workloads failed: {}", e.toString());
+            log.warn("evaluation failed: {}", e.toString());
         }
+    }
+
+    private void evaluateLocked() {
+        long now = clock.millis();
+        var changed = new LinkedHashMap<String, Workload>();
+        var deleted = new ArrayList<Workload>();
+        var serviceWrites = new ArrayList<Service>();
+        var batchStarted = new ArrayList<String>();
+        reconcileServices(now, changed, deleted, serviceWrites, batchStarted);
+
+        var snapshot = snapshots();
+        var pending = new ArrayList<Workload>();
+        for (var w : workloads.values()) {
+            if (awaitsPlacement(w) && !changed.containsKey(w.getId())) {
+                pending.add(w);
+            }
+        }
+        for (var w : changed.values()) {
+            if (awaitsPlacement(w)) {
+                pending.add(w);
+            }
+        }
+        for (var w : pending) {
+            var next = decide(w, snapshot);
+            if (!next.getNode().isEmpty()) {
+                snapshot.add(next.getNode(), askOf(next));
+            }
+            if (!next.equals(workloads.get(w.getId()))) {
+                changed.put(next.getId(), next);
+            }
+        }
+        if (changed.isEmpty() && deleted.isEmpty() && serviceWrites.isEmpty()) {
+            return;
+        }
+        var writes = new ArrayList<Write>();
+        serviceWrites.forEach(sv -> writes.add(new Write.PutService(sv, services.containsKey(sv.getId()))));
+        changed.values().forEach(w -> writes.add(new Write.PutWorkload(w, workloads.containsKey(w.getId()))));
+        deleted.forEach(w -> writes.add(new Write.DeleteWorkload(w.getId())));
+        fenced(() -> store.commit(writes));
+
+        serviceWrites.forEach(sv -> services.put(sv.getId(), sv));
+        batchStarted.forEach(id -> lastBatch.put(id, now));
+        var touched = new HashSet<String>();
+        for (var w : deleted) {
+            uncache(w);
+            touched.add(w.getNode());
+        }
+        int placed = 0;
+        for (var w : changed.values()) {
+            var before = workloads.get(w.getId());
+            if (before != null && !before.getNode().isEmpty()) {
+                touched.add(before.getNode());
+            }
+            cache(w);
+            if (!w.getNode().isEmpty()) {
+                touched.add(w.getNode());
+                if (before == null || !before.getNode().equals(w.getNode())) {
+                    placed++;
+                }
+            }
+        }
+        touched.remove("");
+        touched.forEach(this::pushAssignments);
+        if (placed > 0 || !deleted.isEmpty()) {
+            log.info("evaluation: {} placed, {} changed, {} removed, {} service updates", placed, changed.size(),
+                    deleted.size(), serviceWrites.size());
+        }
+    }
+
+    private void reconcileServices(long now, Map<String, Workload> changed, List<Workload> deleted,
+                                   List<Service> serviceWrites, List<String> batchStarted) {
+        if (services.isEmpty()) {
+            return;
+        }
+        var replicas = new HashMap<String, List<Workload>>();
+        for (var w : workloads.values()) {
+            if (!w.getService().isEmpty() && w.getDesired() != DesiredState.DESIRED_REMOVED) {
+                replicas.computeIfAbsent(w.getService(), k -> new ArrayList<>()).add(w);
+            }
+        }
+        for (var sv : services.values()) {
+            var steps = ServiceReconciler.reconcile(sv, replicas.getOrDefault(sv.getId(), List.of()), now,
+                    lastBatch.getOrDefault(sv.getId(), 0L), r -> runningSince.getOrDefault(r.getId(), -1L));
+            var current = sv;
+            for (var step : steps) {
+                switch (step) {
+                    case ServiceReconciler.Step.SetService set -> {
+                        current = set.service();
+                        serviceWrites.add(current);
+                        log.info("service {}: {}", current.getSpec().getName(), current.getUpdateStatus().getMessage());
+                    }
+                    case ServiceReconciler.Step.Create create -> {
+                        var replica = newReplica(current, create.slot(), now, changed);
+                        changed.put(replica.getId(), replica);
+                    }
+                    case ServiceReconciler.Step.Remove remove -> {
+                        var r = remove.replica();
+                        if (r.getNode().isEmpty() || !isNodeReady(r.getNode())) {
+                            deleted.add(r);
+                            changed.remove(r.getId());
+                        } else {
+                            changed.put(r.getId(), r.toBuilder().setDesired(DesiredState.DESIRED_REMOVED).build());
+                        }
+                        if (remove.why().startsWith("replaced")) {
+                            batchStarted.add(current.getId());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private Workload newReplica(Service sv, int slot, long now, Map<String, Workload> alsoNew) {
+        String id;
+        do {
+            id = ids.next();
+        } while (workloads.containsKey(id) || alsoNew.containsKey(id));
+        var spec = sv.getSpec().getTemplate().toBuilder().setName(sv.getSpec().getName() + "." + slot + "." + id).build();
+        return Workload.newBuilder().setId(id).setSpec(spec).setState(ContainerState.PENDING)
+                .setDesired(DesiredState.DESIRED_RUNNING).setCreatedAtMs(now).setService(sv.getId()).setSlot(slot)
+                .setServiceVersion(sv.getVersion()).build();
     }
 
     private static boolean awaitsPlacement(Workload w) {
@@ -609,12 +1040,12 @@ public final class SchedulerCore implements AutoCloseable {
             return;
         }
         var b = Assignments.newBuilder();
-        for (var w : workloads.values()) {
-            if (w.getNode().equals(nodeName)) {
-                b.addAssignments(Assignment.newBuilder().setWorkloadId(w.getId()).setSpec(w.getSpec())
-                        .setDesired(w.getDesired()).setPlacementVersion(w.getPlacementVersion())
-                        .setStopTimeoutSeconds(stopTimeouts.getOrDefault(w.getId(), DEFAULT_STOP_TIMEOUT_SECONDS)));
-            }
+        for (String id : idsByNode.getOrDefault(nodeName, Set.of())) {
+            var w = workloads.get(id);
+            b.addAssignments(Assignment.newBuilder().setWorkloadId(w.getId()).setSpec(w.getSpec())
+                    .setDesired(w.getDesired()).setPlacementVersion(w.getPlacementVersion())
+                    .setRestartCount(w.getRestartCount())
+                    .setStopTimeoutSeconds(stopTimeouts.getOrDefault(w.getId(), DEFAULT_STOP_TIMEOUT_SECONDS)));
         }
         session.send(SchedulerMessage.newBuilder().setAssignments(b).build());
     }
@@ -622,28 +1053,105 @@ public final class SchedulerCore implements AutoCloseable {
     /** Fenced write + cache update + wake whoever waits on this workload. */
     private void put(Workload w) {
         fenced(() -> store.updateWorkload(w));
-        workloads.put(w.getId(), w);
+        cache(w);
+    }
+
+    /** An agent's report: cached now, written behind by {@link #flushObserved}. */
+    private void observe(Workload w) {
+        cache(w);
+        dirty.add(w.getId());
+    }
+
+    /** Writes the observed state that changed since the last flush, in one batch. */
+    private void flushObserved() {
+        try {
+            synchronized (this) {
+                if (closed || dirty.isEmpty()) {
+                    return;
+                }
+                var writes = new ArrayList<Write>(dirty.size());
+                for (String id : dirty) {
+                    var w = workloads.get(id);
+                    if (w != null) {
+                        writes.add(new Write.PutWorkload(w, true));
+                    }
+                }
+                fenced(() -> store.commit(writes));
+                dirty.clear();
+            }
+        } catch (FencedOutException e) {
+            log.warn("{}", e.getMessage());
+        } catch (RuntimeException e) {
+            log.warn("writing observed state failed (will retry): {}", e.toString());
+        }
+    }
+
+    private void delete(Workload w) {
+        fenced(() -> store.deleteWorkload(w.getId()));
+        uncache(w);
+        log.info("removed {} ({})", w.getId(), w.getSpec().getName());
+        if (!w.getNode().isEmpty()) {
+            pushAssignments(w.getNode());
+        }
+        if (holdsResources(w) || !w.getService().isEmpty()) {
+            requestEvaluation();
+        }
+    }
+
+    /** The one way a workload enters or changes in the cache: indexes, timers and waiters follow. */
+    private void cache(Workload w) {
+        var before = workloads.get(w.getId());
+        index(w);
+        if (before != null) {
+            if (!before.getNode().equals(w.getNode())) {
+                unindexNode(before);
+            }
+            if (!before.getSpec().getName().equals(w.getSpec().getName())) {
+                idsByName.remove(before.getSpec().getName(), w.getId());
+            }
+        }
         if (isFinished(w)) {
             finishedSeen.putIfAbsent(w.getId(), clock.millis());
         } else {
             finishedSeen.remove(w.getId());
         }
+        if (w.getState() == ContainerState.RUNNING && (before == null || before.getState() != ContainerState.RUNNING
+                || before.getRestartCount() != w.getRestartCount() || !before.getNode().equals(w.getNode()))) {
+            runningSince.put(w.getId(), clock.millis());
+        } else if (w.getState() != ContainerState.RUNNING) {
+            runningSince.remove(w.getId());
+        }
         notifyWaiters(w.getId(), w);
     }
 
-    private void delete(Workload w) {
-        fenced(() -> store.deleteWorkload(w.getId()));
-        workloads.remove(w.getId());
+    private void index(Workload w) {
+        workloads.put(w.getId(), w);
+        idsByName.put(w.getSpec().getName(), w.getId());
+        if (!w.getNode().isEmpty()) {
+            idsByNode.computeIfAbsent(w.getNode(), k -> new LinkedHashSet<>()).add(w.getId());
+        }
+    }
+
+    private void unindexNode(Workload w) {
+        var ids = idsByNode.get(w.getNode());
+        if (ids != null) {
+            ids.remove(w.getId());
+            if (ids.isEmpty()) {
+                idsByNode.remove(w.getNode());
+            }
+        }
+    }
+
+    private void uncache(Workload w) {
+        var cached = workloads.remove(w.getId());
+        var gone = cached != null ? cached : w;
+        unindexNode(gone);
+        idsByName.remove(gone.getSpec().getName(), gone.getId());
         stopTimeouts.remove(w.getId());
         finishedSeen.remove(w.getId());
-        log.info("removed {} ({})", w.getId(), w.getSpec().getName());
+        runningSince.remove(w.getId());
+        dirty.remove(w.getId());
         notifyWaiters(w.getId(), null);
-        if (!w.getNode().isEmpty()) {
-            pushAssignments(w.getNode());
-        }
-        if (holdsResources(w)) {
-            requestEvaluation();
-        }
     }
 
     /**
@@ -718,10 +1226,9 @@ public final class SchedulerCore implements AutoCloseable {
         if (ref == null || ref.isBlank()) {
             throw Status.INVALID_ARGUMENT.withDescription("a container name or id is required").asRuntimeException();
         }
-        for (var w : workloads.values()) {
-            if (w.getSpec().getName().equals(ref)) {
-                return w;
-            }
+        var byName = idsByName.get(ref);
+        if (byName != null) {
+            return workloads.get(byName);
         }
         var exact = workloads.get(ref);
         if (exact != null) {
@@ -739,7 +1246,7 @@ public final class SchedulerCore implements AutoCloseable {
     }
 
     private boolean nameTaken(String name) {
-        return workloads.values().stream().anyMatch(w -> w.getSpec().getName().equals(name));
+        return idsByName.containsKey(name);
     }
 
     private boolean isNodeReady(String name) {

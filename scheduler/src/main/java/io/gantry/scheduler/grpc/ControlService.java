@@ -2,7 +2,18 @@ package io.gantry.scheduler.grpc;
 
 import io.gantry.proto.ControlGrpc;
 import io.gantry.proto.InspectRequest;
+import io.gantry.proto.CreateServiceRequest;
+import io.gantry.proto.InspectServiceRequest;
 import io.gantry.proto.ListNodesRequest;
+import io.gantry.proto.ListServicesRequest;
+import io.gantry.proto.ListServicesResponse;
+import io.gantry.proto.Node;
+import io.gantry.proto.RemoveServiceRequest;
+import io.gantry.proto.RemoveServiceResponse;
+import io.gantry.proto.ScaleServiceRequest;
+import io.gantry.proto.Service;
+import io.gantry.proto.UpdateNodeRequest;
+import io.gantry.proto.UpdateServiceRequest;
 import io.gantry.proto.ListNodesResponse;
 import io.gantry.proto.ListRequest;
 import io.gantry.proto.ListResponse;
@@ -37,7 +48,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
 
     @Override
     public void list(ListRequest request, StreamObserver<ListResponse> out) {
-        unary(out, core -> ListResponse.newBuilder().addAllWorkloads(core.list(request.getAll())).build());
+        unary(out, core -> ListResponse.newBuilder().addAllWorkloads(core.list(request.getAll(), request.getService())).build());
     }
 
     @Override
@@ -48,6 +59,41 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void listNodes(ListNodesRequest request, StreamObserver<ListNodesResponse> out) {
         unary(out, core -> ListNodesResponse.newBuilder().addAllNodes(core.listNodes()).build());
+    }
+
+    @Override
+    public void updateNode(UpdateNodeRequest request, StreamObserver<Node> out) {
+        unary(out, core -> core.updateNode(request));
+    }
+
+    @Override
+    public void createService(CreateServiceRequest request, StreamObserver<Service> out) {
+        unary(out, core -> core.createService(request.getSpec()));
+    }
+
+    @Override
+    public void listServices(ListServicesRequest request, StreamObserver<ListServicesResponse> out) {
+        unary(out, core -> ListServicesResponse.newBuilder().addAllServices(core.listServices()).build());
+    }
+
+    @Override
+    public void inspectService(InspectServiceRequest request, StreamObserver<Service> out) {
+        unary(out, core -> core.inspectService(request.getRef()));
+    }
+
+    @Override
+    public void updateService(UpdateServiceRequest request, StreamObserver<Service> out) {
+        unary(out, core -> core.updateService(request.getRef(), request.getSpec(), request.getRollback()));
+    }
+
+    @Override
+    public void scaleService(ScaleServiceRequest request, StreamObserver<Service> out) {
+        unary(out, core -> core.scaleService(request.getRef(), request.getReplicas()));
+    }
+
+    @Override
+    public void removeService(RemoveServiceRequest request, StreamObserver<RemoveServiceResponse> out) {
+        unary(out, core -> RemoveServiceResponse.newBuilder().setId(core.removeService(request.getRef())).build());
     }
 
     @Override

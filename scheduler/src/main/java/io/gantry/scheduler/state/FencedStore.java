@@ -2,6 +2,7 @@ package io.gantry.scheduler.state;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.gantry.proto.Node;
+import io.gantry.proto.Service;
 import io.gantry.proto.Workload;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ public final class FencedStore {
     /** Bumps the epoch (compare-and-set on the znode version) and returns a store fenced on the new version. */
     public static FencedStore takeOver(CuratorFramework client, StateLayout layout) {
         try {
-            for (String path : List.of(layout.workloads(), layout.nodes())) {
+            for (String path : List.of(layout.workloads(), layout.nodes(), layout.services())) {
                 if (client.checkExists().forPath(path) == null) {
                     createIgnoringRace(client, path, new byte[0]);
                 }
@@ -85,7 +86,11 @@ public final class FencedStore {
             for (String name : client.getChildren().forPath(layout.nodes())) {
                 nodes.add(Node.parseFrom(client.getData().forPath(layout.node(name))));
             }
-            return new LoadedState(workloads, nodes);
+            var services = new ArrayList<Service>();
+            for (String id : client.getChildren().forPath(layout.services())) {
+                services.add(Service.parseFrom(client.getData().forPath(layout.service(id))));
+            }
+            return new LoadedState(workloads, nodes, services);
         } catch (InvalidProtocolBufferException e) {
             throw new StoreException("corrupt state in ZooKeeper under " + layout.root() + ": " + e.getMessage(), e);
         } catch (Exception e) {
@@ -94,27 +99,130 @@ public final class FencedStore {
     }
 
     public void createWorkload(Workload w) {
-        commit("create workload " + w.getId(), () -> upsert(layout.workload(w.getId()), w.toByteArray(), false));
+        commit(List.of(new Write.PutWorkload(w, false)));
     }
 
     public void updateWorkload(Workload w) {
-        commit("update workload " + w.getId(), () -> upsert(layout.workload(w.getId()), w.toByteArray(), true));
+        commit(List.of(new Write.PutWorkload(w, true)));
     }
 
     /** Deleting what is already gone succeeds: an earlier delete may have landed with its reply lost. */
     public void deleteWorkload(String id) {
-        commit("delete workload " + id, () -> {
-            try {
-                transact(op().delete().forPath(layout.workload(id)));
-            } catch (KeeperException.NoNodeException e) {
-                log.debug("workload {} was already deleted", id);
-            }
-        });
+        commit(List.of(new Write.DeleteWorkload(id)));
     }
 
     /** {@code exists} is what the leader's cache says: only the op tried first, see {@link #upsert}. */
     public void putNode(Node n, boolean exists) {
-        commit("write node " + n.getName(), () -> upsert(layout.node(n.getName()), n.toByteArray(), exists));
+        commit(List.of(new Write.PutNode(n, exists)));
+    }
+
+    /**
+     * Commits {@code writes}: chunks of at most {@link #MAX_OPS_PER_MULTI} ops, each one fenced multi (the epoch
+     * check first), all chunks sent at once and awaited together, so a batch costs about one round trip and one
+     * log sync rather than one per write. Chunks are independent: when this throws, earlier chunks may have
+     * landed, which is why every write here is idempotent and the caller only updates its cache on success.
+     */
+    public void commit(List<Write> writes) {
+        if (writes.isEmpty()) {
+            return;
+        }
+        String what = writes.size() == 1 ? describe(writes.getFirst()) : writes.size() + " writes";
+        var chunks = new ArrayList<List<Write>>();
+        for (int i = 0; i < writes.size(); i += MAX_OPS_PER_MULTI) {
+            chunks.add(writes.subList(i, Math.min(writes.size(), i + MAX_OPS_PER_MULTI)));
+        }
+        var results = new ArrayList<java.util.concurrent.CompletableFuture<KeeperException.Code>>();
+        try {
+            for (var chunk : chunks) {
+                var result = new java.util.concurrent.CompletableFuture<KeeperException.Code>();
+                var ops = new ArrayList<CuratorOp>(chunk.size() + 1);
+                ops.add(op().check().withVersion(epochVersion).forPath(layout.epoch()));
+                for (var w : chunk) {
+                    ops.add(firstOp(w));
+                }
+                client.transaction().inBackground((c, event) -> result.complete(KeeperException.Code.get(event.getResultCode())))
+                        .forOperations(ops);
+                results.add(result);
+            }
+            for (int i = 0; i < chunks.size(); i++) {
+                var code = results.get(i).get(WRITE_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                switch (code) {
+                    case OK -> { }
+                    case BADVERSION -> throw KeeperException.create(code, layout.epoch());
+                    // The cache guessed create/setData wrong for some write (a reply lost earlier): redo the chunk
+                    // one write at a time, each with its own fallback.
+                    case NODEEXISTS, NONODE -> {
+                        for (var w : chunks.get(i)) {
+                            writeOne(w);
+                        }
+                    }
+                    default -> throw KeeperException.create(code);
+                }
+            }
+        } catch (KeeperException.BadVersionException e) {
+            throw new FencedOutException("cannot " + what + ": this scheduler is no longer the leader (epoch "
+                    + epoch + " was superseded)", e);
+        } catch (KeeperException e) {
+            // Multi-op failures report the first failing op; a NoNode on the epoch path is also a lost fence.
+            if (e.getPath() != null && e.getPath().equals(layout.epoch())) {
+                throw new FencedOutException("cannot " + what + ": this scheduler is no longer the leader ("
+                        + e.code() + " on the epoch)", e);
+            }
+            throw new StoreException("cannot " + what + " in ZooKeeper: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while writing " + what + " to ZooKeeper", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new StoreException("cannot " + what + " in ZooKeeper: no answer within " + WRITE_TIMEOUT_SECONDS + " s", e);
+        } catch (Exception e) {
+            throw new StoreException("cannot " + what + " in ZooKeeper: " + e.getMessage(), e);
+        }
+    }
+
+    static final int MAX_OPS_PER_MULTI = 500;
+    private static final int WRITE_TIMEOUT_SECONDS = 30;
+
+    private static String describe(Write w) {
+        return switch (w) {
+            case Write.PutWorkload p -> (p.exists() ? "update" : "create") + " workload " + p.workload().getId();
+            case Write.DeleteWorkload d -> "delete workload " + d.id();
+            case Write.PutService p -> "write service " + p.service().getSpec().getName();
+            case Write.DeleteService d -> "delete service " + d.id();
+            case Write.PutNode p -> "write node " + p.node().getName();
+        };
+    }
+
+    private CuratorOp firstOp(Write w) throws Exception {
+        return switch (w) {
+            case Write.PutWorkload p -> put(layout.workload(p.workload().getId()), p.workload().toByteArray(), p.exists());
+            case Write.PutService p -> put(layout.service(p.service().getId()), p.service().toByteArray(), p.exists());
+            case Write.PutNode p -> put(layout.node(p.node().getName()), p.node().toByteArray(), p.exists());
+            case Write.DeleteWorkload d -> op().delete().forPath(layout.workload(d.id()));
+            case Write.DeleteService d -> op().delete().forPath(layout.service(d.id()));
+        };
+    }
+
+    private CuratorOp put(String path, byte[] data, boolean exists) throws Exception {
+        return exists ? op().setData().forPath(path, data) : op().create().forPath(path, data);
+    }
+
+    /** One write in its own fenced multi, with the create/setData fallback and delete-if-present. */
+    private void writeOne(Write w) throws Exception {
+        switch (w) {
+            case Write.PutWorkload p -> upsert(layout.workload(p.workload().getId()), p.workload().toByteArray(), p.exists());
+            case Write.PutService p -> upsert(layout.service(p.service().getId()), p.service().toByteArray(), p.exists());
+            case Write.PutNode p -> upsert(layout.node(p.node().getName()), p.node().toByteArray(), p.exists());
+            case Write.DeleteWorkload d -> deleteIfPresent(layout.workload(d.id()));
+            case Write.DeleteService d -> deleteIfPresent(layout.service(d.id()));
+        }
+    }
+
+    private void deleteIfPresent(String path) throws Exception {
+        try {
+            transact(op().delete().forPath(path));
+        } catch (KeeperException.NoNodeException e) {
+            log.debug("{} was already deleted", path);
+        }
     }
 
     /**
@@ -147,30 +255,8 @@ public final class FencedStore {
         return client.transactionOp();
     }
 
-    private interface Write {
-        void run() throws Exception;
-    }
-
     /** One fenced multi: the epoch check, then {@code write}. */
     private void transact(CuratorOp write) throws Exception {
         client.transaction().forOperations(op().check().withVersion(epochVersion).forPath(layout.epoch()), write);
-    }
-
-    private void commit(String what, Write write) {
-        try {
-            write.run();
-        } catch (KeeperException.BadVersionException e) {
-            throw new FencedOutException("cannot " + what + ": this scheduler is no longer the leader (epoch "
-                    + epoch + " was superseded)", e);
-        } catch (KeeperException e) {
-            // Multi-op failures report the first failing op; a NoNode on the epoch path is also a lost fence.
-            if (e.getPath() != null && e.getPath().equals(layout.epoch())) {
-                throw new FencedOutException("cannot " + what + ": this scheduler is no longer the leader ("
-                        + e.code() + " on the epoch)", e);
-            }
-            throw new StoreException("cannot " + what + " in ZooKeeper: " + e.getMessage(), e);
-        } catch (Exception e) {
-            throw new StoreException("cannot " + what + " in ZooKeeper: " + e.getMessage(), e);
-        }
     }
 }

@@ -1,13 +1,15 @@
 package io.gantry.scheduler.state;
 
 import io.gantry.proto.Node;
+import io.gantry.proto.Service;
 import io.gantry.proto.Workload;
 import java.util.List;
 
 /** Everything a new leader reads when it takes over. */
-public record LoadedState(List<Workload> workloads, List<Node> nodes) {
+public record LoadedState(List<Workload> workloads, List<Node> nodes, List<Service> services) {
     public LoadedState {
         workloads = List.copyOf(workloads);
         nodes = List.copyOf(nodes);
+        services = List.copyOf(services);
     }
 }

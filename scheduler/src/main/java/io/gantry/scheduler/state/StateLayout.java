@@ -30,6 +30,14 @@ public record StateLayout(String root) {
         return ZKPaths.makePath(nodes(), name);
     }
 
+    public String services() {
+        return ZKPaths.makePath(root, "services");
+    }
+
+    public String service(String id) {
+        return ZKPaths.makePath(services(), id);
+    }
+
     public String leaderLatch() {
         return ZKPaths.makePath(root, "leader");
     }
