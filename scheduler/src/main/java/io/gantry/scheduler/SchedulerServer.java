@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class SchedulerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchedulerServer.class);
     static final Duration DEFAULT_MONITOR_INTERVAL = Duration.ofSeconds(1);
+    /** How long a starting scheduler waits for ZooKeeper before it gives up with an error. */
+    static final Duration ZK_CONNECT_WAIT = Duration.ofSeconds(5);
 
     private final SchedulerConfig config;
     private final Clock clock;
@@ -117,8 +119,8 @@ public final class SchedulerServer implements AutoCloseable {
             }
         });
         curator.start();
-        if (!curator.blockUntilConnected(15, TimeUnit.SECONDS)) {
-            throw new IOException("cannot reach ZooKeeper at " + zkConnect + " within 15 s");
+        if (!curator.blockUntilConnected((int) ZK_CONNECT_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+            throw new IOException("cannot reach ZooKeeper at " + zkConnect + " within " + ZK_CONNECT_WAIT.toSeconds() + " s");
         }
         startLatch();
         log.info("scheduler serving on {} (advertised as {}), ZooKeeper {}", address, advertise, zkConnect);

@@ -33,6 +33,32 @@ class SchedulerServerTest {
     }
 
     @Test
+    void anUnreachableZooKeeperIsAOneLineErrorAtStart() throws Exception {
+        var dir = java.nio.file.Files.createTempDirectory("gantry-nozk");
+        try {
+            var config = SchedulerConfig.defaults(dir).withZkConnect("127.0.0.1:1").withListen("127.0.0.1", 0);
+            var e = assertThrows(IOException.class, () -> SchedulerServer.start(config, new MutableClock(0)));
+            assertEquals("cannot reach ZooKeeper at 127.0.0.1:1 within 5 s", e.getMessage());
+        } finally {
+            try (var paths = java.nio.file.Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void aLeaderThatLosesZooKeeperStopsLeadingAtOnce() throws Exception {
+        try (var cluster = new Cluster()) {
+            var leader = cluster.startLeader(new MutableClock(0));
+            long t0 = System.nanoTime();
+            cluster.zk.close();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !leader.isLeader());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 2_000, "stepped down after " + ms + " ms");
+        }
+    }
+
+    @Test
     void badConfigIsRejected() {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> SchedulerConfig.defaults(Path.of("/tmp/x")).withListen("127.0.0.1", 70000));

@@ -68,6 +68,11 @@ public final class SchedulerCore implements AutoCloseable {
     static final Duration WAIT_SLACK = Duration.ofSeconds(10);
     static final Duration ATTACHED_RM_GRACE = Duration.ofSeconds(60);
     static final Duration FLUSH_EVERY = Duration.ofMillis(50);
+    /**
+     * Per-node reasons kept on a pending workload; the summary still counts every node. Keeps a pending
+     * workload's record small on a cluster of thousands of nodes.
+     */
+    static final int MAX_STORED_REJECTIONS = 20;
 
     /** Tunables of one term. */
     public record Settings(Duration heartbeatTimeout, Duration monitorInterval, String defaultRegistry, long seed) {
@@ -791,7 +796,7 @@ public final class SchedulerCore implements AutoCloseable {
         return switch (decision) {
             case PlacementDecision.Placed p -> placedOn(w, p.node());
             case PlacementDecision.Unplaceable u -> w.toBuilder().clearRejections()
-                    .addAllRejections(u.rejections().stream().map(r -> NodeRejection.newBuilder().setNode(r.node())
+                    .addAllRejections(u.rejections().stream().limit(MAX_STORED_REJECTIONS).map(r -> NodeRejection.newBuilder().setNode(r.node())
                             .setReason(r.reason()).build()).toList())
                     .setReason(u.summary()).build();
         };
