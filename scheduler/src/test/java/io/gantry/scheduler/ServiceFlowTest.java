@@ -266,7 +266,7 @@ class ServiceFlowTest {
         var after = inspect("web");
         assertEquals("busybox", after.getSpec().getTemplate().getImage());
         assertTrue(replicas("web").stream().allMatch(w -> w.getSpec().getImage().equals("busybox")));
-        assertTrue(after.getUpdateStatus().getMessage().isEmpty() || after.getUpdateStatus().getMessage().contains("rollback"),
-                after.getUpdateStatus().getMessage());
+        assertTrue(after.getUpdateStatus().getMessage().startsWith("update rolled back: replica web.")
+                && after.getUpdateStatus().getMessage().contains("manifest unknown"), after.getUpdateStatus().getMessage());
     }
 }

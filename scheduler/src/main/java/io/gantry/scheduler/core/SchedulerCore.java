@@ -26,6 +26,7 @@ import io.gantry.scheduler.placement.Ask;
 import io.gantry.scheduler.placement.HostPort;
 import io.gantry.scheduler.placement.NodeSnapshot;
 import io.gantry.scheduler.placement.PlacementDecision;
+import io.gantry.scheduler.placement.PlacementRound;
 import io.gantry.scheduler.placement.Placer;
 import io.gantry.scheduler.state.FencedOutException;
 import io.gantry.scheduler.state.FencedStore;
@@ -791,8 +792,8 @@ public final class SchedulerCore implements AutoCloseable {
         return removing;
     }
 
-    private Workload decide(Workload w, Snapshots snapshots) {
-        var decision = placer.place(snapshots.list(), askOf(w), seedFor(w.getId()));
+    private Workload decide(Workload w, PlacementRound round) {
+        var decision = round.place(askOf(w), seedFor(w.getId()));
         return switch (decision) {
             case PlacementDecision.Placed p -> placedOn(w, p.node());
             case PlacementDecision.Unplaceable u -> w.toBuilder().clearRejections()
@@ -811,8 +812,7 @@ public final class SchedulerCore implements AutoCloseable {
     }
 
     static Ask askOf(Workload w) {
-        var r = w.getSpec().getResources();
-        return new Ask(r.getCpuMillis(), r.getMemoryBytes(), hostPorts(w));
+        return Ask.of(w);
     }
 
     private static List<HostPort> hostPorts(Workload w) {
@@ -849,36 +849,14 @@ public final class SchedulerCore implements AutoCloseable {
         return usage;
     }
 
-    /** The nodes as the placement core sees them, updated in place as a pass places workloads. */
-    private static final class Snapshots {
-        private final List<NodeSnapshot> list;
-        private final Map<String, Integer> positions = new HashMap<>();
-
-        Snapshots(List<NodeSnapshot> list) {
-            this.list = new ArrayList<>(list);
-            for (int i = 0; i < this.list.size(); i++) {
-                positions.put(this.list.get(i).name(), i);
-            }
-        }
-
-        List<NodeSnapshot> list() {
-            return list;
-        }
-
-        void add(String node, Ask ask) {
-            Integer i = positions.get(node);
-            if (i != null) {
-                list.set(i, list.get(i).plus(ask));
-            }
-        }
-    }
-
-    private Snapshots snapshots() {
+    /** The nodes as the placement core sees them now; a round is updated as a pass places workloads. */
+    private PlacementRound snapshots() {
         var usage = usageByNode();
-        return new Snapshots(nodes.values().stream().map(n -> {
+        return placer.round(nodes.values().stream().map(n -> {
             var u = usage.getOrDefault(n.getName(), Usage.NONE);
             return new NodeSnapshot(n.getName(), n.getStatus() == Node.Status.READY, n.getCpuMillis(), n.getMemoryBytes(),
-                    u.cpu, u.memory, u.ports, n.getLabelsMap());
+                    u.cpu, u.memory, u.ports, n.getLabelsMap(), NodeSnapshot.Availability.of(n.getAvailability()),
+                    u.replicas);
         }).toList());
     }
 
@@ -922,7 +900,7 @@ public final class SchedulerCore implements AutoCloseable {
         var batchStarted = new ArrayList<String>();
         reconcileServices(now, changed, deleted, serviceWrites, batchStarted);
 
-        var snapshot = snapshots();
+        var round = snapshots();
         var pending = new ArrayList<Workload>();
         for (var w : workloads.values()) {
             if (awaitsPlacement(w) && !changed.containsKey(w.getId())) {
@@ -935,9 +913,9 @@ public final class SchedulerCore implements AutoCloseable {
             }
         }
         for (var w : pending) {
-            var next = decide(w, snapshot);
+            var next = decide(w, round);
             if (!next.getNode().isEmpty()) {
-                snapshot.add(next.getNode(), askOf(next));
+                round.add(next.getNode(), askOf(next));
             }
             if (!next.equals(workloads.get(w.getId()))) {
                 changed.put(next.getId(), next);

@@ -1,6 +1,7 @@
 package io.gantry.scheduler.core;
 
 import io.gantry.proto.WorkloadSpec;
+import io.gantry.scheduler.placement.Constraints;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.regex.Pattern;
@@ -42,6 +43,12 @@ public final class SpecValidator {
             if (!proto.isEmpty() && !proto.equalsIgnoreCase("tcp") && !proto.equalsIgnoreCase("udp")) {
                 throw invalid("invalid port protocol \"" + proto + "\": must be tcp or udp");
             }
+        }
+        try {
+            Constraints.constraintsOf(spec.getConstraintsList());
+            Constraints.preferencesOf(spec.getPreferencesList());
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
         }
         for (String e : spec.getEnvList()) {
             if (e.isEmpty() || e.startsWith("=")) {

@@ -4,8 +4,13 @@ import java.util.Optional;
 
 public final class EnoughCpu implements FeasibilityCheck {
     @Override
+    public boolean admits(NodeSnapshot node, Ask ask) {
+        return ask.cpuMillis() == 0 || ask.cpuMillis() <= node.freeCpu();
+    }
+
+    @Override
     public Optional<Rejection> check(NodeSnapshot node, Ask ask) {
-        if (ask.cpuMillis() == 0 || ask.cpuMillis() <= node.freeCpu()) {
+        if (admits(node, ask)) {
             return Optional.empty();
         }
         return Optional.of(new Rejection(node.name(), "insufficient cpu",

@@ -4,8 +4,13 @@ import java.util.Optional;
 
 public final class EnoughMemory implements FeasibilityCheck {
     @Override
+    public boolean admits(NodeSnapshot node, Ask ask) {
+        return ask.memoryBytes() == 0 || ask.memoryBytes() <= node.freeMemory();
+    }
+
+    @Override
     public Optional<Rejection> check(NodeSnapshot node, Ask ask) {
-        if (ask.memoryBytes() == 0 || ask.memoryBytes() <= node.freeMemory()) {
+        if (admits(node, ask)) {
             return Optional.empty();
         }
         return Optional.of(new Rejection(node.name(), "insufficient memory",

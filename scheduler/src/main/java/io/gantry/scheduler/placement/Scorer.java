@@ -1,6 +1,6 @@
 package io.gantry.scheduler.placement;
 
-/** Ranks a feasible node; higher is better. Scores are in [0, 1]. */
+/** Ranks a feasible node for an ask; higher is better. */
 public interface Scorer {
     double score(NodeSnapshot node, Ask ask);
 }

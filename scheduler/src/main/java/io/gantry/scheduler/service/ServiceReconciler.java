@@ -114,7 +114,9 @@ public final class ServiceReconciler {
             boolean rollback = service.getUpdateStatus().getState() == UpdateStatus.State.ROLLING_BACK;
             steps.add(new Step.SetService(service.toBuilder().setUpdateStatus(service.getUpdateStatus().toBuilder()
                     .setState(rollback ? UpdateStatus.State.ROLLED_BACK : UpdateStatus.State.COMPLETED)
-                    .setMessage(rollback ? "rollback completed" : "update completed").setCompletedAtMs(nowMs)).build()));
+                    // A rollback keeps the message that says why it happened: `service ls` shows it.
+                    .setMessage(rollback ? service.getUpdateStatus().getMessage() : "update completed")
+                    .setCompletedAtMs(nowMs)).build()));
             return;
         }
         if (lastBatchMs > 0 && nowMs - lastBatchMs < update.getDelayMs()) {
