@@ -1,7 +1,11 @@
 package io.gantry.ctl;
 
+import io.gantry.ctl.bench.BenchCommand;
+import io.gantry.ctl.bench.HollowNodesCommand;
 import io.gantry.ctl.cli.CliException;
 import io.gantry.ctl.cli.SchedulerClient;
+import io.gantry.ctl.cluster.LocalClusterCommand;
+import io.gantry.ctl.cluster.ZooKeeperCommand;
 import io.gantry.ctl.cmd.AgentCommand;
 import io.gantry.ctl.cmd.DevCommand;
 import io.gantry.ctl.cmd.InspectCommand;
@@ -11,6 +15,7 @@ import io.gantry.ctl.cmd.PsCommand;
 import io.gantry.ctl.cmd.RmCommand;
 import io.gantry.ctl.cmd.RunCommand;
 import io.gantry.ctl.cmd.SchedulerCommand;
+import io.gantry.ctl.cmd.ServiceCommand;
 import io.gantry.ctl.cmd.StopCommand;
 import io.grpc.StatusRuntimeException;
 import picocli.CommandLine;
@@ -22,13 +27,16 @@ import java.util.List;
 
 /** The {@code gantry} command: Docker's verbs, for a whole cluster. */
 @Command(name = "gantry",
+        // INHERIT: every subcommand takes -h/--help too (the usage errors point there)
+        scope = CommandLine.ScopeType.INHERIT,
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Run containers on a Gantry cluster.",
         subcommands = {
                 RunCommand.class, PsCommand.class, LogsCommand.class, StopCommand.class, RmCommand.class,
-                InspectCommand.class, NodeCommand.class,
+                InspectCommand.class, ServiceCommand.class, NodeCommand.class,
                 DevCommand.class, SchedulerCommand.class, AgentCommand.class,
+                LocalClusterCommand.class, ZooKeeperCommand.class, HollowNodesCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Where the scheduler listens when nothing else is said. */
@@ -79,8 +87,8 @@ public final class Main implements Runnable {
             String name = sub.getCommandSpec().qualifiedName(" ");
             err.println(name + ": " + firstLine(ex.getMessage()) + " (see '" + name + " --help')");
             err.flush();
-            // `docker run` leaves with 125 when it could not even try; the others with 2 (usage)
-            return sub.getCommandSpec().name().equals("run") ? RunCommand.EXIT_GANTRY_ERROR : 2;
+            // Docker's CLI leaves with 125 on any flag error: the command could not even be tried
+            return RunCommand.EXIT_GANTRY_ERROR;
         });
         cl.setExecutionExceptionHandler((ex, c, parse) -> {
             int code = 1;

@@ -28,7 +28,8 @@ public final class SchedulerClient implements AutoCloseable {
 
     private final List<String> addresses;
     private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
-    private String preferred;
+    // volatile + synchronized channel(): `service logs` streams from several threads at once
+    private volatile String preferred;
 
     public SchedulerClient(List<String> addresses) {
         if (addresses.isEmpty()) {
@@ -146,7 +147,7 @@ public final class SchedulerClient implements AutoCloseable {
                 || d.contains("UNAVAILABLE");
     }
 
-    private ManagedChannel channel(String address) {
+    private synchronized ManagedChannel channel(String address) {
         return channels.computeIfAbsent(address, a -> {
             int colon = a.lastIndexOf(':');
             return NettyChannelBuilder.forAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
@@ -157,7 +158,7 @@ public final class SchedulerClient implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         for (ManagedChannel c : channels.values()) {
             c.shutdownNow();
         }

@@ -1,9 +1,8 @@
 package io.gantry.ctl.cmd;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import io.gantry.ctl.Main;
 import io.gantry.ctl.cli.CliException;
+import io.gantry.ctl.cli.JsonOutput;
 import io.gantry.ctl.cli.SchedulerClient;
 import io.gantry.proto.InspectRequest;
 import io.gantry.proto.Workload;
@@ -26,25 +25,20 @@ public final class InspectCommand implements Callable<Integer> {
     List<String> refs;
 
     @Override
-    public Integer call() throws InvalidProtocolBufferException {
-        List<String> objects = new ArrayList<>();
+    public Integer call() {
+        List<Workload> objects = new ArrayList<>();
         String error = null;
         try (SchedulerClient client = main.connect()) {
             for (String ref : refs) {
                 try {
                     Workload w = client.call(s -> s.inspect(InspectRequest.newBuilder().setRef(ref).build()));
-                    objects.add(JsonFormat.printer().includingDefaultValueFields().print(w));
+                    objects.add(w);
                 } catch (StatusRuntimeException e) {
                     error = SchedulerClient.describe(e);
                 }
             }
         }
-        StringBuilder out = new StringBuilder("[");
-        for (int i = 0; i < objects.size(); i++) {
-            out.append(i == 0 ? "\n" : ",\n").append(objects.get(i).indent(4).stripTrailing());
-        }
-        out.append(objects.isEmpty() ? "]" : "\n]");
-        System.out.println(out);
+        System.out.println(JsonOutput.array(objects));
         if (error != null) {
             throw new CliException(error, 1);
         }

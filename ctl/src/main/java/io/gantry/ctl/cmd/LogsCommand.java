@@ -29,22 +29,26 @@ public final class LogsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int lines;
-        if (tail.equals("all")) {
-            lines = -1;
-        } else {
-            try {
-                lines = Integer.parseInt(tail);
-                if (lines < 0) {
-                    throw new NumberFormatException();
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("invalid argument \"" + tail + "\" for \"--tail\": expected a number or \"all\"");
-            }
-        }
+        int lines = parseTail(tail);
         try (SchedulerClient client = main.connect()) {
             LogPrinter.stream(client, ref, follow, lines, timestamps);
         }
         return 0;
+    }
+
+    /** {@code --tail}: a count, or {@code all} (-1 on the wire). */
+    static int parseTail(String tail) {
+        if (tail.equals("all")) {
+            return -1;
+        }
+        try {
+            int lines = Integer.parseInt(tail);
+            if (lines < 0) {
+                throw new NumberFormatException();
+            }
+            return lines;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid argument \"" + tail + "\" for \"--tail\": expected a number or \"all\"");
+        }
     }
 }

@@ -69,12 +69,32 @@ public final class PsCommand implements Callable<Integer> {
             case EXITED -> "Exited (" + w.getExitCode() + ") "
                     + Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getFinishedAtMs()), now)) + " ago";
             case FAILED -> "Failed: " + w.getReason();
-            case PENDING -> w.getReason().isEmpty() ? "Pending" : "Pending: " + w.getReason();
+            case PENDING -> pendingReason(w).isEmpty() ? "Pending" : "Pending: " + pendingReason(w);
             case PULLING -> "Pulling image";
             case STARTING -> "Starting";
             case STOPPING -> "Stopping";
             case REMOVED -> "Removed";
             default -> w.getState().name();
         };
+    }
+
+    /**
+     * Why a workload waits: the scheduler's one-line reason, or else what each node said
+     * (the full list is in {@code gantry inspect}).
+     */
+    public static String pendingReason(Workload w) {
+        if (!w.getReason().isEmpty() || w.getRejectionsCount() == 0) {
+            return w.getReason();
+        }
+        StringBuilder b = new StringBuilder("no node fits: ");
+        int shown = Math.min(3, w.getRejectionsCount());
+        for (int i = 0; i < shown; i++) {
+            var r = w.getRejections(i);
+            b.append(i == 0 ? "" : "; ").append(r.getNode()).append(": ").append(r.getReason());
+        }
+        if (w.getRejectionsCount() > shown) {
+            b.append("; and ").append(w.getRejectionsCount() - shown).append(" more (see gantry inspect)");
+        }
+        return b.toString();
     }
 }

@@ -2,26 +2,20 @@ package io.gantry.ctl.cmd;
 
 import io.gantry.ctl.Main;
 import io.gantry.ctl.cli.CliException;
-import io.gantry.ctl.cli.Flags;
 import io.gantry.ctl.cli.SchedulerClient;
-import io.gantry.image.ImageException;
-import io.gantry.image.ImageReference;
 import io.gantry.proto.ContainerState;
 import io.gantry.proto.InspectRequest;
 import io.gantry.proto.RemoveRequest;
-import io.gantry.proto.Resources;
 import io.gantry.proto.RestartPolicy;
 import io.gantry.proto.RunRequest;
 import io.gantry.proto.WaitRequest;
 import io.gantry.proto.Workload;
 import io.gantry.proto.WorkloadSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code gantry run}: submit a container; without -d, stream its output and leave with its exit code. */
@@ -42,38 +36,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--name", description = "Assign a name to the container")
     String name;
 
-    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Set an environment variable (KEY alone passes this shell's value)")
-    List<String> env = new ArrayList<>();
+    @Mixin
+    WorkloadFlags workload = new WorkloadFlags();
 
-    @Option(names = {"-m", "--memory"}, paramLabel = "BYTES", description = "Memory limit, e.g. 64m, 1g")
-    String memory;
-
-    @Option(names = "--cpus", paramLabel = "N", description = "Number of CPUs, e.g. 0.5")
-    String cpus;
-
-    @Option(names = "--pids-limit", paramLabel = "N", description = "Maximum number of processes (default: the node's, 4096)")
-    Long pidsLimit;
-
-    @Option(names = "--restart", paramLabel = "POLICY", description = "no | on-failure[:max-retries] | always | unless-stopped (default: no)")
-    String restart = "no";
-
-    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory inside the container")
-    String workdir;
-
-    @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "User (name or uid) to run as")
-    String user;
-
-    @Option(names = "--entrypoint", paramLabel = "CMD", description = "Overwrite the image's entrypoint")
-    String entrypoint;
-
-    @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "Set metadata on the container")
-    List<String> labels = new ArrayList<>();
-
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "Image, e.g. busybox or 127.0.0.1:5000/app:1.0")
-    String image;
-
-    @Parameters(index = "1..*", paramLabel = "COMMAND", description = "Command and arguments")
-    List<String> command = new ArrayList<>();
+    @Mixin
+    PlacementFlags placement = new PlacementFlags();
 
     @Override
     public Integer call() throws Exception {
@@ -93,48 +60,11 @@ public final class RunCommand implements Callable<Integer> {
 
     WorkloadSpec buildSpec() {
         try {
-            ImageReference.parse(image, "gantry.invalid");
-        } catch (ImageException e) {
-            throw new CliException(e.getMessage(), EXIT_GANTRY_ERROR);
-        }
-        try {
-            Resources.Builder res = Resources.newBuilder();
-            if (memory != null) {
-                res.setMemoryBytes(Flags.memory("--memory", memory));
-            }
-            if (cpus != null) {
-                res.setCpuMillis(Flags.cpuMillis(cpus));
-            }
-            if (pidsLimit != null) {
-                res.setPidsLimit(Flags.pidsLimit(pidsLimit));
-            }
-            WorkloadSpec.Builder b = WorkloadSpec.newBuilder()
-                    .setImage(image)
-                    .addAllCommand(command)
-                    .setResources(res)
-                    .setRestart(Flags.restart(restart))
-                    .setAutoRemove(autoRemove);
+            WorkloadSpec.Builder b = workload.toSpec("no", System.getenv()).setAutoRemove(autoRemove);
             if (name != null) {
                 b.setName(name);
             }
-            for (String e : env) {
-                String kv = Flags.env(e, System.getenv());
-                if (kv != null) {
-                    b.addEnv(kv);
-                }
-            }
-            if (workdir != null) {
-                b.setWorkingDir(workdir);
-            }
-            if (user != null) {
-                b.setUser(user);
-            }
-            if (entrypoint != null) {
-                b.addEntrypoint(entrypoint);
-            }
-            for (String label : labels) {
-                Flags.putLabel(b.getMutableLabels(), label);
-            }
+            placement.applyTo(b);
             if (autoRemove && b.getRestart().getMode() != RestartPolicy.Mode.NO) {
                 throw new IllegalArgumentException("conflicting options: cannot specify both --restart and --rm");
             }
