@@ -32,6 +32,9 @@ public final class SchedulerCommand implements Callable<Integer> {
     @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", description = "Mark a node down after this long without a heartbeat (default: 5s)")
     String heartbeatTimeout = "5s";
 
+    @Option(names = "--zk-session-timeout", paramLabel = "DURATION", description = "ZooKeeper session timeout: a killed leader is replaced about this long after it died (default: 1500ms; ZooKeeper's tickTime must be at most half of it)")
+    String zkSessionTimeout = "1500ms";
+
     @Option(names = "--seed", description = "Seed for placement tie-breaks and generated ids (default: 1)")
     long seed = 1;
 
@@ -39,7 +42,8 @@ public final class SchedulerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         HostPort l = HostPort.parse("--listen", listen);
         SchedulerConfig config = new SchedulerConfig(zk, dataDir, l.host(), l.port(), advertise, defaultRegistry,
-                Durations.parse("--heartbeat-timeout", heartbeatTimeout), seed);
+                Durations.parse("--heartbeat-timeout", heartbeatTimeout), seed,
+                Durations.parse("--zk-session-timeout", zkSessionTimeout));
         SchedulerServer server = SchedulerServer.start(config, Clock.systemUTC());
         System.out.println("gantry scheduler: serving on " + server.address() + (zk == null
                 ? " with an embedded ZooKeeper at " + server.zkConnectString() + " (data in " + dataDir
