@@ -72,4 +72,54 @@ final class Residue {
         }
         return pids;
     }
+
+    /**
+     * What a local cluster ({@code gantry local-cluster}) must not leave behind: its network
+     * namespaces and links (named gantry-lc*), cgroups named gantry-lc in any hierarchy, and,
+     * like {@link #find}, mounts, processes and runc state of its data dir and agents.
+     */
+    static List<String> localCluster(Path stateDir, Path dataDir, List<Path> agentDirs) throws IOException, InterruptedException {
+        List<String> found = new ArrayList<>();
+        for (String line : run("ip", "netns", "list")) {
+            if (line.startsWith("gantry-lc")) {
+                found.add("netns: " + line);
+            }
+        }
+        for (String line : run("ip", "-o", "link", "show")) {
+            String[] parts = line.split(":\\s+", 3);
+            if (parts.length > 1 && parts[1].startsWith("gantry-lc")) {
+                found.add("link: " + parts[1]);
+            }
+        }
+        try (Stream<Path> controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path c : controllers.toList()) {
+                if (Files.isDirectory(c.resolve("gantry-lc"))) {
+                    found.add("cgroup: " + c.resolve("gantry-lc"));
+                }
+            }
+        }
+        if (Files.isDirectory(Path.of("/sys/fs/cgroup/gantry-lc"))) {
+            found.add("cgroup: /sys/fs/cgroup/gantry-lc");
+        }
+        for (Path agentDir : agentDirs) {
+            for (String line : find(dataDir, "gantry-lc", agentDir)) {
+                if (!found.contains(line)) {
+                    found.add(line);
+                }
+            }
+        }
+        for (Path dir : List.of(stateDir, dataDir)) {
+            if (Files.exists(dir)) {
+                found.add("directory: " + dir);
+            }
+        }
+        return found;
+    }
+
+    private static List<String> run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out.lines().toList();
+    }
 }

@@ -14,6 +14,10 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
@@ -40,6 +44,9 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--default-registry", paramLabel = "HOST:PORT", description = "Registry for unqualified images until the scheduler says otherwise (default: 127.0.0.1:5000)")
     String defaultRegistry = "127.0.0.1:5000";
 
+    @Option(names = "--insecure-registry", paramLabel = "HOST:PORT", description = "A registry to pull from over plain http (repeatable; loopback registries always are)")
+    List<String> insecureRegistries = new ArrayList<>();
+
     @Option(names = "--cgroup-parent", description = "Parent cgroup for containers (default: gantry)")
     String cgroupParent = "gantry";
 
@@ -52,9 +59,16 @@ public final class AgentCommand implements Callable<Integer> {
         if (!java.nio.file.Files.isExecutable(runc)) {
             throw new IllegalArgumentException("invalid argument \"" + runc + "\" for \"--runc\": not an executable file");
         }
+        Set<String> insecure = new LinkedHashSet<>();
+        for (String r : insecureRegistries) {
+            if (!r.matches("[A-Za-z0-9.\\-]+(:\\d{1,5})?")) {
+                throw new IllegalArgumentException("invalid argument \"" + r + "\" for \"--insecure-registry\": expected HOST[:PORT]");
+            }
+            insecure.add(r);
+        }
         AgentConfig config = AgentSetup.config(SchedulerClient.parseAddresses(scheduler), node, advertise, dataDir,
                 Flags.labels(labels), defaultRegistry, cgroupParent, runc);
-        NodeAgent agent = new NodeAgent(config, Images.open(dataDir.resolve("images")), Clock.systemUTC());
+        NodeAgent agent = new NodeAgent(config, Images.open(dataDir.resolve("images"), insecure), Clock.systemUTC());
         agent.start();
         System.out.println("gantry agent: node " + node + " connecting to " + scheduler);
         if (agent.awaitRegistered(Duration.ofSeconds(30))) {
