@@ -20,7 +20,7 @@ import java.util.Objects;
 public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost, int listenPort,
                               String advertiseAddress, String defaultRegistry, Duration heartbeatTimeout, long seed,
                               Duration zkSessionTimeout) {
-    public static final Duration DEFAULT_ZK_SESSION_TIMEOUT = Duration.ofMillis(1500);
+    public static final Duration DEFAULT_ZK_SESSION_TIMEOUT = Duration.ofMillis(1000);
     public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     public static final int DEFAULT_LISTEN_PORT = 7070;
 

@@ -73,7 +73,7 @@ public final class SchedulerClient implements AutoCloseable {
      */
     public <T> T call(Function<ControlGrpc.ControlBlockingStub, T> call) {
         long deadline = System.nanoTime() + TAKEOVER_WAIT_MILLIS * 1_000_000;
-        long pause = 100;
+        long pause = 50; // short: a takeover takes about the ZooKeeper session timeout (1 s by default)
         while (true) {
             try {
                 return callOnce(call);
@@ -88,7 +88,7 @@ public final class SchedulerClient implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new CliException("interrupted while waiting for a scheduler to lead");
             }
-            pause = Math.min(1000, pause * 2);
+            pause = Math.min(250, pause * 2);
         }
     }
 
@@ -104,6 +104,7 @@ public final class SchedulerClient implements AutoCloseable {
         }
         StatusRuntimeException last = null;
         int redirects = 0;
+        String redirectedTo = null;
         for (int i = 0; i < order.size(); i++) {
             String address = order.get(i);
             try {
@@ -114,6 +115,7 @@ public final class SchedulerClient implements AutoCloseable {
                 Optional<String> leader = LeaderRedirect.leaderFrom(e);
                 if (leader.isPresent() && redirects < MAX_REDIRECTS && !leader.get().equals(address)) {
                     redirects++;
+                    redirectedTo = leader.get();
                     order.add(i + 1, leader.get());
                     last = e;
                     continue;
@@ -124,6 +126,12 @@ public final class SchedulerClient implements AutoCloseable {
                 }
                 throw e;
             }
+        }
+        if (redirects > 0 && last != null && last.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+            // A follower named a leader we cannot reach: it just died, and the others still name it until its
+            // ZooKeeper session expires. That is a takeover in progress, which call() waits through.
+            throw Status.UNAVAILABLE.withDescription("the leader " + redirectedTo
+                    + " does not answer" + io.gantry.proto.LeaderTrailer.LEADER_PENDING_SUFFIX).asRuntimeException();
         }
         throw new CliException(unreachableMessage(last));
     }

@@ -32,8 +32,8 @@ public final class SchedulerCommand implements Callable<Integer> {
     @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", description = "Mark a node down after this long without a heartbeat (default: 5s)")
     String heartbeatTimeout = "5s";
 
-    @Option(names = "--zk-session-timeout", paramLabel = "DURATION", description = "ZooKeeper session timeout: a killed leader is replaced about this long after it died (default: 1500ms; ZooKeeper's tickTime must be at most half of it)")
-    String zkSessionTimeout = "1500ms";
+    @Option(names = "--zk-session-timeout", paramLabel = "DURATION", description = "ZooKeeper session timeout: a killed leader is replaced about this long after it died (default: 1000ms; ZooKeeper's tickTime must be at most half of it)")
+    String zkSessionTimeout = "1000ms";
 
     @Option(names = "--seed", description = "Seed for placement tie-breaks and generated ids (default: 1)")
     long seed = 1;
