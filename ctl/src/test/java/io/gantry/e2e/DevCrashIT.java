@@ -31,6 +31,9 @@ class DevCrashIT {
         if (dev != null) {
             dev.close();
         }
+        if (dataDir != null) {
+            io.gantry.image.fs.FileTrees.delete(dataDir); // images and registry blobs: the dev cluster keeps them
+        }
     }
 
     @Test
