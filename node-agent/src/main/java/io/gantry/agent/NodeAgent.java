@@ -6,9 +6,12 @@ import io.gantry.agent.reconcile.ReconcileAction;
 import io.gantry.agent.reconcile.Reconciler;
 import io.gantry.agent.runtime.Cgroups;
 import io.gantry.agent.runtime.ContainerRuntime;
-import io.gantry.agent.runtime.HostLimits;
+import io.gantry.agent.runtime.AgentRuntime;
 import io.gantry.agent.runtime.OciRuntime;
 import io.gantry.agent.runtime.RuntimeSettings;
+import io.gantry.agent.sim.SharedResources;
+import io.gantry.agent.sim.SimSettings;
+import io.gantry.agent.sim.SimulatedRuntime;
 import io.gantry.image.ImageService;
 import io.gantry.proto.AgentLinkGrpc;
 import io.gantry.proto.AgentMessage;
@@ -58,14 +61,17 @@ public final class NodeAgent implements AutoCloseable {
 
     private final AgentConfig config;
     private final Clock clock;
-    private final ContainerRuntime runtime;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("gantry-agent-timer"));
-    /** All writes to the stream go through this one thread: StreamObserver is not thread-safe. */
-    private final ExecutorService sender = Executors.newSingleThreadExecutor(daemon("gantry-agent-send"));
+    private final AgentRuntime runtime;
+    private final ScheduledExecutorService timer;
+    /** All writes to the stream go through this one (logical) thread: StreamObserver is not thread-safe. */
+    private final ExecutorService sender;
     /** Reconciliations apply one after the other, off the gRPC thread. */
-    private final ExecutorService reconciler = Executors.newSingleThreadExecutor(daemon("gantry-agent-reconcile"));
-    private final ExecutorService logWorkers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService reconciler;
+    private final ExecutorService logWorkers;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** Hollow agents share timer, workers and channels with each other: those are not theirs to close. */
+    private final SharedResources shared;
+    private final int channelSlot;
     private final Set<Long> cancelledLogs = ConcurrentHashMap.newKeySet();
     private final Object registeredMonitor = new Object();
 
@@ -81,17 +87,50 @@ public final class NodeAgent implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.defaultRegistry = config.defaultRegistry();
+        this.shared = null;
+        this.channelSlot = 0;
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemon("gantry-agent-timer"));
+        this.sender = Executors.newSingleThreadExecutor(daemon("gantry-agent-send"));
+        this.reconciler = Executors.newSingleThreadExecutor(daemon("gantry-agent-reconcile"));
+        this.logWorkers = Executors.newVirtualThreadPerTaskExecutor();
         this.runtime = new ContainerRuntime(
                 new RuntimeSettings(config.dataDir(), config.runcBinary(), config.conmonBinary(), config.runcRoot(),
                         config.cgroupParent(), config.defaultPidsLimit()),
                 images, clock, () -> defaultRegistry, this::reportStatus);
     }
 
+    /** A hollow agent: the real agent and protocol over a {@link SimulatedRuntime}, on threads shared with others. */
+    private NodeAgent(AgentConfig config, SimSettings sim, Clock clock, SharedResources shared) {
+        this.config = config;
+        this.clock = clock;
+        this.defaultRegistry = config.defaultRegistry();
+        this.shared = shared;
+        this.channelSlot = shared.nextSlot();
+        this.timer = shared.timer();
+        this.sender = shared.serialExecutor();
+        this.reconciler = shared.serialExecutor();
+        this.logWorkers = shared.logWorkers();
+        this.runtime = new SimulatedRuntime(sim, clock, shared.timer(), this::reportStatus);
+    }
+
+    /**
+     * A hollow node (Kubernetes' kubemark idea) for {@code gantry agent --runtime sim} and the scale benchmark:
+     * registers, heartbeats, reconciles and reports like a real agent, but its containers are simulated
+     * ({@link SimSettings}) and it owns no threads or connections: many share one {@link SharedResources},
+     * which the caller closes after closing the agents. Only {@code config}'s scheduler addresses, node name,
+     * advertise address, labels and default registry matter; nothing is written to disk.
+     */
+    public static NodeAgent simulated(AgentConfig config, SimSettings sim, Clock clock, SharedResources shared) {
+        return new NodeAgent(config, sim, clock, shared);
+    }
+
     /** Recovers containers found on disk and connects (asynchronously, retrying) to the scheduler. */
     public void start() {
         try {
             List<ContainerStatus> found = runtime.recover();
-            log.info("node {}: recovered {} container(s)", config.nodeName(), found.size());
+            if (shared == null) {
+                log.info("node {}: recovered {} container(s)", config.nodeName(), found.size());
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot scan " + config.dataDir() + ": " + e.getMessage(), e);
         }
@@ -114,7 +153,19 @@ public final class NodeAgent implements AutoCloseable {
 
     /** The container runtime (for `gantry dev` and tests). */
     public ContainerRuntime runtime() {
+        if (runtime instanceof ContainerRuntime real) {
+            return real;
+        }
+        throw new IllegalStateException("node " + config.nodeName() + " runs simulated containers: it has no container runtime");
+    }
+
+    /** Whatever runs this agent's containers: the real runtime or a {@link SimulatedRuntime}. */
+    public AgentRuntime agentRuntime() {
         return runtime;
+    }
+
+    public String nodeName() {
+        return config.nodeName();
     }
 
     /** Disconnects; containers keep running. Idempotent; {@link #removeAllContainers()} still works afterwards. */
@@ -141,10 +192,12 @@ public final class NodeAgent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        timer.shutdownNow();
         reconciler.shutdownNow();
-        logWorkers.shutdownNow();
-        channels.values().forEach(ManagedChannel::shutdownNow);
+        if (shared == null) {
+            timer.shutdownNow();
+            logWorkers.shutdownNow();
+            channels.values().forEach(ManagedChannel::shutdownNow);
+        }
         runtime.close();
         removeEmptyHostDirs();
     }
@@ -161,6 +214,9 @@ public final class NodeAgent implements AutoCloseable {
      * and another agent sharing them are safe.
      */
     private void removeEmptyHostDirs() {
+        if (shared != null) {
+            return; // a hollow node made none
+        }
         Cgroups.host().remove("/" + config.cgroupParent());
         Path runcRoot = config.runcRoot();
         for (Path dir : List.of(runcRoot, OciRuntime.socketDir(runcRoot), runcRoot.getParent())) {
@@ -182,15 +238,16 @@ public final class NodeAgent implements AutoCloseable {
         String address = leaderAddress != null ? leaderAddress
                 : config.schedulerAddresses().get(Math.floorMod(attempt, config.schedulerAddresses().size()));
         attempt++;
-        ManagedChannel channel = channels.computeIfAbsent(address, NodeAgent::channelFor);
+        ManagedChannel channel = shared != null ? shared.channel(address, channelSlot)
+                : channels.computeIfAbsent(address, NodeAgent::channelFor);
         Session s = new Session(address);
         try {
             s.out = AgentLinkGrpc.newStub(channel).connect(s);
             s.out.onNext(AgentMessage.newBuilder().setRegister(Register.newBuilder()
                     .setNodeName(config.nodeName())
                     .setAddress(config.advertiseAddress())
-                    .setCpuMillis(HostLimits.cpuMillis())
-                    .setMemoryBytes(HostLimits.memTotalBytes())
+                    .setCpuMillis(runtime.cpuMillis())
+                    .setMemoryBytes(runtime.memoryBytes())
                     .putAllLabels(config.labels())
                     .setAgentVersion(AGENT_VERSION)
                     .addAllContainers(runtime.statuses())).build());

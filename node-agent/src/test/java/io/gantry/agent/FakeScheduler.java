@@ -55,8 +55,11 @@ public final class FakeScheduler implements AutoCloseable {
                     public void onNext(AgentMessage m) {
                         received.add(m);
                         if (m.hasRegister()) {
-                            send(SchedulerMessage.newBuilder().setRegistered(Registered.newBuilder()
-                                    .setHeartbeatIntervalMs(100).setDefaultRegistry("127.0.0.1:5999")).build());
+                            // To this stream, not the latest one: many hollow agents connect at once.
+                            synchronized (FakeScheduler.this) {
+                                responses.onNext(SchedulerMessage.newBuilder().setRegistered(Registered.newBuilder()
+                                        .setHeartbeatIntervalMs(100).setDefaultRegistry("127.0.0.1:5999")).build());
+                            }
                         }
                     }
 

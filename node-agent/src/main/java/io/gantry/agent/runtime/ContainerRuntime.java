@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * (virtual threads, serialized per container); state changes go to the {@link StatusListener}.
  * Containers keep running when this object is closed or the JVM dies; {@link #recover()} picks them up.
  */
-public final class ContainerRuntime implements AutoCloseable {
+public final class ContainerRuntime implements AgentRuntime {
     private static final Logger log = LoggerFactory.getLogger(ContainerRuntime.class);
     static final Duration FIRST_REMOVE_RETRY = Duration.ofMillis(250);
     static final Duration MAX_REMOVE_RETRY = Duration.ofSeconds(30);
@@ -94,15 +94,27 @@ public final class ContainerRuntime implements AutoCloseable {
     /** A dead conmon (no exit file) is rarer than an exit: look for one about every 2 s. */
     private static final long MONITOR_CHECK_EVERY_POLLS = 2000 / EXIT_POLL_MILLIS;
 
+    @Override
+    public long cpuMillis() {
+        return HostLimits.cpuMillis();
+    }
+
+    @Override
+    public long memoryBytes() {
+        return HostLimits.memTotalBytes();
+    }
+
     public Optional<ContainerStatus> status(String id) {
         return Optional.ofNullable(containers.get(id)).map(Container::status);
     }
 
+    @Override
     public List<ContainerStatus> statuses() {
         return containers.values().stream().map(Container::status).toList();
     }
 
     /** What the reconciler needs to know about each local container. */
+    @Override
     public Map<String, LocalContainer> localView() {
         Map<String, LocalContainer> out = new LinkedHashMap<>();
         for (Container c : containers.values()) {
@@ -116,6 +128,7 @@ public final class ContainerRuntime implements AutoCloseable {
     }
 
     /** The container's k8s-file log and whether more output may still come; empty for unknown ids. */
+    @Override
     public Optional<LogSource> logSource(String id) {
         Container c = containers.get(id);
         if (c == null) {
@@ -134,6 +147,7 @@ public final class ContainerRuntime implements AutoCloseable {
      *
      * @throws IllegalStateException once {@link #removeAll()} or {@link #close()} has begun
      */
+    @Override
     public CompletableFuture<Void> run(Assignment assignment) {
         String id = assignment.getWorkloadId();
         if (!id.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}")) {
@@ -161,6 +175,7 @@ public final class ContainerRuntime implements AutoCloseable {
     }
 
     /** Signals the container (image StopSignal or SIGTERM), then SIGKILL after {@code timeout}. */
+    @Override
     public CompletableFuture<Void> stop(String id, Duration timeout) {
         Container c = containers.get(id);
         if (c == null) {
@@ -177,6 +192,7 @@ public final class ContainerRuntime implements AutoCloseable {
      * Kills, deletes and forgets the container, its rootfs, cgroups and files; reports REMOVED.
      * A failed attempt is retried with back-off; the future completes once the container is gone.
      */
+    @Override
     public CompletableFuture<Void> remove(String id) {
         Container c = containers.get(id);
         if (c == null) {
@@ -199,6 +215,7 @@ public final class ContainerRuntime implements AutoCloseable {
     }
 
     /** Stops and removes every container this runtime manages; from now on {@link #run} refuses new ones. */
+    @Override
     public void removeAll() {
         List<String> ids;
         synchronized (lifecycle) {
@@ -609,6 +626,7 @@ public final class ContainerRuntime implements AutoCloseable {
      * exit watching. Containers that never got past creation are cleaned away (the scheduler will
      * assign them again). Returns what was found.
      */
+    @Override
     public List<ContainerStatus> recover() throws IOException {
         Path root = settings.dataDir().resolve("containers");
         Files.createDirectories(root);
