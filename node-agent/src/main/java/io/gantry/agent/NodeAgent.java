@@ -57,7 +57,8 @@ public final class NodeAgent implements AutoCloseable {
     public static final String AGENT_VERSION = "0.1.0";
     private static final long DEFAULT_HEARTBEAT_MS = 1000;
     private static final long MIN_BACKOFF_MS = 100;
-    private static final long MAX_BACKOFF_MS = 5000;
+    /** Short: after a leader dies, the new one marks nodes down if they have not come back within the heartbeat timeout. */
+    private static final long MAX_BACKOFF_MS = 1000;
 
     private final AgentConfig config;
     private final Clock clock;

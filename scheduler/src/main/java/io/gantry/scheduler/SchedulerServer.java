@@ -301,6 +301,10 @@ public final class SchedulerServer implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        var leading = current.get();
+        if (leading != null) {
+            leading.flushObservedNow(); // observed state is written behind: hand it all to the next leader
+        }
         // Step down before cutting the agents' streams: a closed core does not record them as DOWN, so the
         // next leader does not start out believing every node died.
         stepDown("shutting down");

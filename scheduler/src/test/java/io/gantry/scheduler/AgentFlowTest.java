@@ -323,7 +323,8 @@ class AgentFlowTest {
             var agent = cluster.agent(server.address(), "node-1").register(2000, 2 * GiB);
             assertTrue(agent.errorStatus().isEmpty(), () -> "register failed: " + agent.errorStatus());
             assertEquals(Node.Status.READY, node("node-1").getStatus());
-            assertEquals(2000, Node.parseFrom(zk.getData().forPath(LAYOUT.node("node-1"))).getCpuMillis());
+            // What the agent says of itself is written behind, within a flush period.
+            await().atMost(T).until(() -> Node.parseFrom(zk.getData().forPath(LAYOUT.node("node-1"))).getCpuMillis() == 2000);
         }
     }
 

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 /** Services end to end through a real scheduler and ZooKeeper, with well-behaved fake agents. */
 class ServiceFlowTest {
     private static final long GiB = 1L << 30;
-    private static final Duration T = Duration.ofSeconds(15);
+    private static final Duration T = Duration.ofSeconds(30);
     private Cluster cluster;
     private MutableClock clock;
     private SchedulerServer server;

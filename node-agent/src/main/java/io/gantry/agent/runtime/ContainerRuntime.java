@@ -155,6 +155,7 @@ public final class ContainerRuntime implements AgentRuntime {
         }
         Container c = new Container(ContainerPaths.of(settings.dataDir(), id), assignment);
         c.cgroupsPath = specs.cgroupsPath(id);
+        c.restartCount = assignment.getRestartCount(); // restarts done on earlier nodes count too (on-failure:N)
         synchronized (lifecycle) {
             // Checked together with the insert: removeAll() must see every container that got in.
             if (shuttingDown || closed) {

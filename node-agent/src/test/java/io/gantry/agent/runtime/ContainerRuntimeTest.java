@@ -324,6 +324,22 @@ class ContainerRuntimeTest {
     }
 
     @Test
+    void restartsDoneOnAnEarlierNodeCountTowardsMaxRetries() throws Exception {
+        String id = newId();
+        var moved = assignment(id, sh("echo run; exit 1")
+                .setRestart(RestartPolicy.newBuilder().setMode(RestartPolicy.Mode.ON_FAILURE).setMaxRetries(2)).build())
+                .toBuilder().setRestartCount(1).build();
+        runtime.run(moved);
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            ContainerStatus s = runtime.status(id).orElseThrow();
+            return s.getRestartCount() == 2 && s.getState() == ContainerState.EXITED;
+        });
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3))
+                .until(() -> runtime.status(id).orElseThrow().getRestartCount() == 2);
+        assertEquals("run\nrun\n", output(id), "one restart left here, after the one done elsewhere");
+    }
+
+    @Test
     void alwaysRestartsButNotAfterUserStop() {
         String id = newId();
         runtime.run(assignment(id, sh("sleep 0.2")

@@ -55,6 +55,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,8 +108,14 @@ public final class SchedulerCore implements AutoCloseable {
     private final Map<String, Long> runningSince = new HashMap<>();
     /** When each service's rolling update last started a batch, on our clock. */
     private final Map<String, Long> lastBatch = new HashMap<>();
-    private final Map<String, AgentSession> sessions = new HashMap<>();
-    private final Map<String, Long> lastSeen = new HashMap<>();
+    /** Written under the lock, read without it by heartbeats and reports (which must not queue on the lock). */
+    private final Map<String, AgentSession> sessions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Long> lastSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Agents' status reports, applied in arrival order by one thread, many per lock acquisition. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Report> reports = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean reportsQueued = new AtomicBoolean();
+    /** Nodes whose agent-reported record (capacity, address, labels) is not written yet. */
+    private final Set<String> dirtyNodes = new LinkedHashSet<>();
     private final Map<String, Integer> stopTimeouts = new HashMap<>();
     /** When this term saw each workload finish, on our clock (agent timestamps may be skewed). */
     private final Map<String, Long> finishedSeen = new HashMap<>();
@@ -116,6 +123,8 @@ public final class SchedulerCore implements AutoCloseable {
     private final AtomicLong logRequestIds = new AtomicLong();
     private final ScheduledExecutorService timer;
     private final ExecutorService evaluator;
+    private final ExecutorService reporter;
+    private final ScheduledExecutorService flusher;
     private final AtomicBoolean evaluationQueued = new AtomicBoolean();
     private volatile boolean closed;
 
@@ -144,10 +153,16 @@ public final class SchedulerCore implements AutoCloseable {
         state.workloads().stream().sorted(Comparator.comparingLong(Workload::getCreatedAtMs).thenComparing(Workload::getId))
                 .forEach(this::index);
         state.nodes().forEach(n -> nodes.put(n.getName(), n));
+        // A node whose record was not written yet when the last leader went (records are written behind) still
+        // has workloads: keep it as unknown, so it is marked down, and its workloads moved, unless it registers.
+        workloads.values().stream().map(Workload::getNode).filter(n -> !n.isEmpty() && !nodes.containsKey(n)).distinct()
+                .forEach(n -> nodes.put(n, Node.newBuilder().setName(n).setStatus(Node.Status.NODE_UNKNOWN).build()));
         state.services().stream().sorted(Comparator.comparingLong(Service::getCreatedAtMs).thenComparing(Service::getId))
                 .forEach(sv -> services.put(sv.getId(), sv));
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("gantry-timer").factory());
         this.evaluator = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("gantry-eval").factory());
+        this.reporter = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("gantry-reports").factory());
+        this.flusher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("gantry-flush").factory());
     }
 
     /** Starts the timers; a no-op once closed (the server may end the term before starting it). */
@@ -157,7 +172,7 @@ public final class SchedulerCore implements AutoCloseable {
         }
         long every = settings.monitorInterval().toMillis();
         timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
-        timer.scheduleWithFixedDelay(this::flushObserved, FLUSH_EVERY.toMillis(), FLUSH_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        flusher.scheduleWithFixedDelay(this::flushObserved, FLUSH_EVERY.toMillis(), FLUSH_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         requestEvaluation();
     }
 
@@ -393,7 +408,26 @@ public final class SchedulerCore implements AutoCloseable {
 
     public synchronized List<Service> listServices() {
         ensureOpen();
-        return services.values().stream().map(this::withCounts).toList();
+        var counts = new HashMap<String, int[]>(); // one pass: {running, placed} per service
+        for (var w : workloads.values()) {
+            if (!w.getService().isEmpty() && w.getDesired() == DesiredState.DESIRED_RUNNING) {
+                count(counts.computeIfAbsent(w.getService(), k -> new int[2]), w);
+            }
+        }
+        return services.values().stream().map(sv -> withCounts(sv, counts.getOrDefault(sv.getId(), new int[2]))).toList();
+    }
+
+    private static void count(int[] c, Workload w) {
+        if (w.getState() == ContainerState.RUNNING) {
+            c[0]++;
+        }
+        if (!w.getNode().isEmpty()) {
+            c[1]++;
+        }
+    }
+
+    private static Service withCounts(Service sv, int[] c) {
+        return sv.toBuilder().setRunning(c[0]).setPlaced(c[1]).setDesired(sv.getSpec().getReplicas()).build();
     }
 
     public synchronized Service inspectService(String ref) {
@@ -529,14 +563,13 @@ public final class SchedulerCore implements AutoCloseable {
     }
 
     private Service withCounts(Service sv) {
-        int running = 0;
+        var c = new int[2];
         for (var w : workloads.values()) {
-            if (w.getService().equals(sv.getId()) && w.getState() == ContainerState.RUNNING
-                    && w.getDesired() == DesiredState.DESIRED_RUNNING) {
-                running++;
+            if (w.getService().equals(sv.getId()) && w.getDesired() == DesiredState.DESIRED_RUNNING) {
+                count(c, w);
             }
         }
-        return sv.toBuilder().setRunning(running).setDesired(sv.getSpec().getReplicas()).build();
+        return withCounts(sv, c);
     }
 
     // ------------------------------------------------------------------ AgentLink
@@ -560,10 +593,9 @@ public final class SchedulerCore implements AutoCloseable {
             node.putAllOperatorLabels(before.getOperatorLabelsMap()).setAvailability(before.getAvailability());
         }
         node.putAllLabels(effectiveLabels(node.getAgentLabelsMap(), node.getOperatorLabelsMap()));
-        boolean known = before != null;
         var registered = node.build();
-        fenced(() -> store.putNode(registered, known));
         nodes.put(name, registered);
+        dirtyNodes.add(name); // what the agent says of itself is written behind, like its containers' state
         var session = new AgentSession(name, out);
         sessions.put(name, session);
         lastSeen.put(name, now);
@@ -604,21 +636,49 @@ public final class SchedulerCore implements AutoCloseable {
         }
     }
 
+    /** Lock-free: thousands of agents heartbeat, and none of them should wait for a placement pass. */
     public void heartbeat(AgentSession session) {
-        synchronized (this) {
-            if (sessions.get(session.nodeName()) == session) {
-                lastSeen.put(session.nodeName(), clock.millis());
-            }
+        if (sessions.get(session.nodeName()) == session) {
+            lastSeen.put(session.nodeName(), clock.millis());
         }
     }
 
-    public synchronized void status(AgentSession session, ContainerStatus status) {
+    private record Report(AgentSession session, ContainerStatus status) {
+    }
+
+    /** Queued and applied by one thread in batches, so agents' streams never queue on the lock. */
+    public void status(AgentSession session, ContainerStatus status) {
         ensureOpen();
         if (sessions.get(session.nodeName()) != session) {
             return; // a replaced stream
         }
         lastSeen.put(session.nodeName(), clock.millis());
-        applyStatus(session.nodeName(), status);
+        reports.add(new Report(session, status));
+        if (reportsQueued.compareAndSet(false, true)) {
+            try {
+                reporter.execute(this::applyReports);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                reportsQueued.set(false); // closed meanwhile
+            }
+        }
+    }
+
+    private void applyReports() {
+        reportsQueued.set(false);
+        try {
+            synchronized (this) {
+                Report r;
+                while (!closed && (r = reports.poll()) != null) {
+                    if (sessions.get(r.session().nodeName()) == r.session()) {
+                        applyStatus(r.session().nodeName(), r.status());
+                    }
+                }
+            }
+        } catch (FencedOutException e) {
+            log.warn("{}", e.getMessage());
+        } catch (RuntimeException e) {
+            log.warn("applying status reports failed: {}", e.toString());
+        }
     }
 
     public void logChunk(AgentSession session, LogChunk chunk) {
@@ -649,7 +709,7 @@ public final class SchedulerCore implements AutoCloseable {
                 }
                 long now = clock.millis();
                 for (var n : List.copyOf(nodes.values())) {
-                    if (n.getStatus() != Node.Status.READY) {
+                    if (n.getStatus() == Node.Status.DOWN) {
                         continue;
                     }
                     long last = lastSeen.getOrDefault(n.getName(), takeoverMillis);
@@ -840,7 +900,9 @@ public final class SchedulerCore implements AutoCloseable {
                 u.cpu += r.getCpuMillis();
                 u.memory += r.getMemoryBytes();
                 u.count++;
-                u.ports.addAll(hostPorts(w));
+                if (w.getSpec().getPortsCount() > 0) {
+                    u.ports.addAll(hostPorts(w));
+                }
                 if (!w.getService().isEmpty()) {
                     u.replicas.merge(w.getService(), 1, Integer::sum);
                 }
@@ -1045,27 +1107,91 @@ public final class SchedulerCore implements AutoCloseable {
         dirty.add(w.getId());
     }
 
-    /** Writes the observed state that changed since the last flush, in one batch. */
+    /**
+     * Writes the observed state that changed since the last flush, in one batch: sent under the lock (so it is
+     * ordered against every other write of this term: ZooKeeper applies one client's requests in order) and
+     * awaited outside it. What did not land is marked dirty again.
+     */
     private void flushObserved() {
         try {
-            synchronized (this) {
-                if (closed || dirty.isEmpty()) {
-                    return;
-                }
-                var writes = new ArrayList<Write>(dirty.size());
-                for (String id : dirty) {
-                    var w = workloads.get(id);
-                    if (w != null) {
-                        writes.add(new Write.PutWorkload(w, true));
-                    }
-                }
-                fenced(() -> store.commit(writes));
-                dirty.clear();
-            }
+            flushObservedOnce();
         } catch (FencedOutException e) {
             log.warn("{}", e.getMessage());
         } catch (RuntimeException e) {
             log.warn("writing observed state failed (will retry): {}", e.toString());
+        }
+    }
+
+    /** Writes what is still only cached (a graceful shutdown calls this before the term ends). */
+    public void flushObservedNow() {
+        flushObserved();
+    }
+
+    private void flushObservedOnce() {
+        List<FencedStore.Chunk> sent;
+        synchronized (this) {
+            if (closed || (dirty.isEmpty() && dirtyNodes.isEmpty())) {
+                return;
+            }
+            var writes = new ArrayList<Write>(dirty.size() + dirtyNodes.size());
+            for (String name : dirtyNodes) {
+                writes.add(new Write.PutNode(nodes.get(name), true));
+            }
+            for (String id : dirty) {
+                var w = workloads.get(id);
+                if (w != null) {
+                    writes.add(new Write.UpdateWorkloadIfPresent(w));
+                }
+            }
+            dirty.clear();
+            dirtyNodes.clear();
+            try {
+                sent = store.send(writes);
+            } catch (Exception e) {
+                log.warn("writing observed state failed (will retry): {}", e.toString());
+                redirty(writes);
+                return;
+            }
+        }
+        for (var chunk : sent) {
+            KeeperException.Code result;
+            try {
+                result = chunk.result().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                result = KeeperException.Code.OPERATIONTIMEOUT;
+            }
+            var code = result;
+            if (code == KeeperException.Code.BADVERSION) {
+                fenced(() -> {
+                    throw new FencedOutException("cannot write observed state: this scheduler is no longer the leader", null);
+                });
+            } else if (code != KeeperException.Code.OK) {
+                // NONODE: one of them was removed meanwhile (it is not cached any more, so it is not retried);
+                // NONODE for a new node's record: retried through the fallback below.
+                log.debug("observed-state chunk failed with {}; retrying its writes", code);
+                synchronized (this) {
+                    for (var w : chunk.writes()) {
+                        if (w instanceof Write.PutNode p && code == KeeperException.Code.NONODE) {
+                            try {
+                                fenced(() -> store.putNode(nodes.getOrDefault(p.node().getName(), p.node()), false));
+                            } catch (StoreException e) {
+                                dirtyNodes.add(p.node().getName());
+                            }
+                        }
+                    }
+                    redirty(chunk.writes().stream().filter(w -> !(w instanceof Write.PutNode) || code != KeeperException.Code.NONODE).toList());
+                }
+            }
+        }
+    }
+
+    private synchronized void redirty(List<Write> writes) {
+        for (var w : writes) {
+            switch (w) {
+                case Write.UpdateWorkloadIfPresent u when workloads.containsKey(u.workload().getId()) -> dirty.add(u.workload().getId());
+                case Write.PutNode p -> dirtyNodes.add(p.node().getName());
+                default -> { }
+            }
         }
     }
 
@@ -1292,5 +1418,7 @@ public final class SchedulerCore implements AutoCloseable {
         toFail.forEach(w -> w.future.completeExceptionally(status.asRuntimeException()));
         timer.shutdownNow();
         evaluator.shutdownNow();
+        reporter.shutdownNow();
+        flusher.shutdownNow();
     }
 }

@@ -127,32 +127,17 @@ public final class FencedStore {
             return;
         }
         String what = writes.size() == 1 ? describe(writes.getFirst()) : writes.size() + " writes";
-        var chunks = new ArrayList<List<Write>>();
-        for (int i = 0; i < writes.size(); i += MAX_OPS_PER_MULTI) {
-            chunks.add(writes.subList(i, Math.min(writes.size(), i + MAX_OPS_PER_MULTI)));
-        }
-        var results = new ArrayList<java.util.concurrent.CompletableFuture<KeeperException.Code>>();
         try {
-            for (var chunk : chunks) {
-                var result = new java.util.concurrent.CompletableFuture<KeeperException.Code>();
-                var ops = new ArrayList<CuratorOp>(chunk.size() + 1);
-                ops.add(op().check().withVersion(epochVersion).forPath(layout.epoch()));
-                for (var w : chunk) {
-                    ops.add(firstOp(w));
-                }
-                client.transaction().inBackground((c, event) -> result.complete(KeeperException.Code.get(event.getResultCode())))
-                        .forOperations(ops);
-                results.add(result);
-            }
-            for (int i = 0; i < chunks.size(); i++) {
-                var code = results.get(i).get(WRITE_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            var sent = send(writes);
+            for (var chunk : sent) {
+                var code = chunk.result().get(WRITE_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
                 switch (code) {
                     case OK -> { }
                     case BADVERSION -> throw KeeperException.create(code, layout.epoch());
                     // The cache guessed create/setData wrong for some write (a reply lost earlier): redo the chunk
                     // one write at a time, each with its own fallback.
                     case NODEEXISTS, NONODE -> {
-                        for (var w : chunks.get(i)) {
+                        for (var w : chunk.writes()) {
                             writeOne(w);
                         }
                     }
@@ -179,12 +164,39 @@ public final class FencedStore {
         }
     }
 
+    /** One fenced multi in flight: its writes, and the result code ZooKeeper gives it. */
+    public record Chunk(List<Write> writes, java.util.concurrent.CompletableFuture<KeeperException.Code> result) {
+    }
+
+    /**
+     * Sends {@code writes} as fenced multis without waiting. ZooKeeper applies one client's requests in the
+     * order they were sent, so a caller may send under its lock (fixing the order against its other writes)
+     * and wait outside it.
+     */
+    public List<Chunk> send(List<Write> writes) throws Exception {
+        var chunks = new ArrayList<Chunk>();
+        for (int i = 0; i < writes.size(); i += MAX_OPS_PER_MULTI) {
+            var part = writes.subList(i, Math.min(writes.size(), i + MAX_OPS_PER_MULTI));
+            var result = new java.util.concurrent.CompletableFuture<KeeperException.Code>();
+            var ops = new ArrayList<CuratorOp>(part.size() + 1);
+            ops.add(op().check().withVersion(epochVersion).forPath(layout.epoch()));
+            for (var w : part) {
+                ops.add(firstOp(w));
+            }
+            client.transaction().inBackground((c, event) -> result.complete(KeeperException.Code.get(event.getResultCode())))
+                    .forOperations(ops);
+            chunks.add(new Chunk(List.copyOf(part), result));
+        }
+        return chunks;
+    }
+
     static final int MAX_OPS_PER_MULTI = 500;
     private static final int WRITE_TIMEOUT_SECONDS = 30;
 
     private static String describe(Write w) {
         return switch (w) {
             case Write.PutWorkload p -> (p.exists() ? "update" : "create") + " workload " + p.workload().getId();
+            case Write.UpdateWorkloadIfPresent u -> "update workload " + u.workload().getId();
             case Write.DeleteWorkload d -> "delete workload " + d.id();
             case Write.PutService p -> "write service " + p.service().getSpec().getName();
             case Write.DeleteService d -> "delete service " + d.id();
@@ -197,6 +209,8 @@ public final class FencedStore {
             case Write.PutWorkload p -> put(layout.workload(p.workload().getId()), p.workload().toByteArray(), p.exists());
             case Write.PutService p -> put(layout.service(p.service().getId()), p.service().toByteArray(), p.exists());
             case Write.PutNode p -> put(layout.node(p.node().getName()), p.node().toByteArray(), p.exists());
+            case Write.UpdateWorkloadIfPresent u -> op().setData().forPath(layout.workload(u.workload().getId()),
+                    u.workload().toByteArray());
             case Write.DeleteWorkload d -> op().delete().forPath(layout.workload(d.id()));
             case Write.DeleteService d -> op().delete().forPath(layout.service(d.id()));
         };
@@ -212,6 +226,13 @@ public final class FencedStore {
             case Write.PutWorkload p -> upsert(layout.workload(p.workload().getId()), p.workload().toByteArray(), p.exists());
             case Write.PutService p -> upsert(layout.service(p.service().getId()), p.service().toByteArray(), p.exists());
             case Write.PutNode p -> upsert(layout.node(p.node().getName()), p.node().toByteArray(), p.exists());
+            case Write.UpdateWorkloadIfPresent u -> {
+                try {
+                    transact(op().setData().forPath(layout.workload(u.workload().getId()), u.workload().toByteArray()));
+                } catch (KeeperException.NoNodeException e) {
+                    log.debug("workload {} was deleted before its observed state was written", u.workload().getId());
+                }
+            }
             case Write.DeleteWorkload d -> deleteIfPresent(layout.workload(d.id()));
             case Write.DeleteService d -> deleteIfPresent(layout.service(d.id()));
         }

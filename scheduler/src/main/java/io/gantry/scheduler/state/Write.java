@@ -10,6 +10,13 @@ public sealed interface Write {
     record PutWorkload(Workload workload, boolean exists) implements Write {
     }
 
+    /**
+     * Observed state written behind: only if the workload still exists (a removal may have overtaken it), never
+     * creating it again.
+     */
+    record UpdateWorkloadIfPresent(Workload workload) implements Write {
+    }
+
     record DeleteWorkload(String id) implements Write {
     }
 
