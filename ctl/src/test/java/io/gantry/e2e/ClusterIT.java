@@ -284,4 +284,27 @@ class ClusterIT {
                 && replicas("nowhere").getFirst().getReason().startsWith("0/3 nodes"));
         assertThat(ok("service", "ps", "nowhere").out()).contains("zone==mars");
     }
+
+    @Test
+    @Order(7)
+    void anAgentWithTheSimulatedRuntimeIsAHollowNode() throws Exception {
+        var cmd = Gantry.javaCommand("agent", "--runtime", "sim", "--name", "hollow-1", "--scheduler", addr,
+                "--labels", "kind=hollow", "--sim-start-latency", "20ms");
+        Process agent = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.listNodes().stream().anyMatch(n ->
+                    n.getName().equals("hollow-1") && n.getStatus() == io.gantry.proto.Node.Status.READY
+                            && "hollow".equals(n.getLabelsMap().get("kind"))));
+            ok("service", "create", "--name", "hollow", "--replicas", "3", "--constraint", "node.labels.kind==hollow",
+                    "busybox", "sleep", "608");
+            awaitRunning("hollow", 3);
+            assertThat(runningPerNode("hollow")).isEqualTo(Map.of("hollow-1", 3L));
+            assertThat(Residue.processesWith("sleep 608")).as("simulated: no real container runs").isEmpty();
+            ok("service", "rm", "hollow");
+            await().atMost(Duration.ofSeconds(30)).until(() -> replicas("hollow").isEmpty());
+        } finally {
+            agent.toHandle().destroy();
+            agent.waitFor();
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.gantry.ctl.cmd;
 import io.gantry.agent.AgentConfig;
 import io.gantry.agent.NodeAgent;
 import io.gantry.ctl.cli.Daemon;
+import io.gantry.ctl.cli.Durations;
 import io.gantry.ctl.cli.Flags;
 import io.gantry.ctl.cli.SchedulerClient;
 import io.gantry.ctl.dev.AgentSetup;
@@ -53,9 +54,21 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--runc", paramLabel = "PATH", description = "The OCI runtime binary (default: /usr/sbin/runc)")
     Path runc = AgentConfig.DEFAULT_RUNC;
 
+    @Option(names = "--runtime", paramLabel = "runc|sim", description = "runc: real containers (default); sim: simulated containers for scale tests (hollow node)")
+    String runtime = "runc";
+
+    @Option(names = "--sim-start-latency", paramLabel = "DURATION", description = "With --runtime sim: how long a simulated container takes to start (default: 50ms)")
+    String simStartLatency = "50ms";
+
     @Override
     public Integer call() throws Exception {
         String node = name != null ? name : InetAddress.getLocalHost().getHostName();
+        if (!runtime.equals("runc") && !runtime.equals("sim")) {
+            throw new IllegalArgumentException("invalid argument \"" + runtime + "\" for \"--runtime\": must be runc or sim");
+        }
+        if (runtime.equals("sim")) {
+            return runSimulated(node);
+        }
         if (!java.nio.file.Files.isExecutable(runc)) {
             throw new IllegalArgumentException("invalid argument \"" + runc + "\" for \"--runc\": not an executable file");
         }
@@ -76,6 +89,27 @@ public final class AgentCommand implements Callable<Integer> {
         }
         System.out.flush();
         Daemon.runUntilSignalled(agent::close);
+        return 0;
+    }
+
+    /** A hollow node: the real agent and protocol, containers simulated, nothing written to disk. */
+    private int runSimulated(String node) throws Exception {
+        var latency = Durations.parse("--sim-start-latency", simStartLatency);
+        AgentConfig config = AgentConfig.defaults(SchedulerClient.parseAddresses(scheduler), node, dataDir)
+                .withLabels(Flags.labels(labels));
+        var shared = new io.gantry.agent.sim.SharedResources(1, 1);
+        NodeAgent agent = NodeAgent.simulated(config, io.gantry.agent.sim.SimSettings.defaults().withStartLatency(latency),
+                Clock.systemUTC(), shared);
+        agent.start();
+        System.out.println("gantry agent: simulated node " + node + " connecting to " + scheduler);
+        if (agent.awaitRegistered(Duration.ofSeconds(30))) {
+            System.out.println("gantry agent: registered");
+        }
+        System.out.flush();
+        Daemon.runUntilSignalled(() -> {
+            agent.close();
+            shared.close();
+        });
         return 0;
     }
 }

@@ -116,6 +116,7 @@ public final class SchedulerCore implements AutoCloseable {
     private final AtomicBoolean reportsQueued = new AtomicBoolean();
     /** Nodes whose agent-reported record (capacity, address, labels) is not written yet. */
     private final Set<String> dirtyNodes = new LinkedHashSet<>();
+    private final Object flushing = new Object();
     private final Map<String, Integer> stopTimeouts = new HashMap<>();
     /** When this term saw each workload finish, on our clock (agent timestamps may be skewed). */
     private final Map<String, Long> finishedSeen = new HashMap<>();
@@ -1113,6 +1114,13 @@ public final class SchedulerCore implements AutoCloseable {
      * awaited outside it. What did not land is marked dirty again.
      */
     private void flushObserved() {
+        // One flush at a time: flushObservedNow must not return while a periodic flush is still in flight.
+        synchronized (flushing) {
+            flushObservedLocked();
+        }
+    }
+
+    private void flushObservedLocked() {
         try {
             flushObservedOnce();
         } catch (FencedOutException e) {
