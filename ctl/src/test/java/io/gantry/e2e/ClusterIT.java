@@ -301,7 +301,8 @@ class ClusterIT {
             assertThat(runningPerNode("hollow")).isEqualTo(Map.of("hollow-1", 3L));
             assertThat(Residue.processesWith("sleep 608")).as("simulated: no real container runs").isEmpty();
             ok("service", "rm", "hollow");
-            await().atMost(Duration.ofSeconds(30)).until(() -> replicas("hollow").isEmpty());
+            await().atMost(Duration.ofSeconds(30)).until(() -> client.call(c -> c.list(ListRequest.newBuilder().setAll(true)
+                    .build())).getWorkloadsList().stream().noneMatch(w -> w.getSpec().getName().startsWith("hollow.")));
         } finally {
             agent.toHandle().destroy();
             agent.waitFor();

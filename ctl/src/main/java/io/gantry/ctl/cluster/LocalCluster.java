@@ -11,6 +11,7 @@ import io.gantry.image.ImageException;
 import io.gantry.image.ImageReference;
 import io.gantry.image.build.BusyboxImage;
 import io.gantry.image.fs.FileTrees;
+import io.gantry.image.registry.LocalRegistry;
 import io.gantry.image.registry.RegistryClient;
 import io.gantry.image.registry.RegistryPusher;
 import io.gantry.proto.ControlGrpc;
@@ -248,20 +249,8 @@ public final class LocalCluster implements AutoCloseable {
         Path dir = options.dataDir().resolve("registry");
         Files.createDirectories(dir.resolve("storage"));
         Path config = dir.resolve("registry.yml");
-        Files.writeString(config, String.join("\n",
-                "version: 0.1",
-                "log:",
-                "  level: warn",
-                "  accesslog:",
-                "    disabled: true",
-                "storage:",
-                "  filesystem:",
-                "    rootdirectory: " + dir.resolve("storage"),
-                "  delete:",
-                "    enabled: true",
-                "http:",
-                "  addr: " + plan.registryAddress(),
-                ""), StandardCharsets.UTF_8);
+        Files.writeString(config, LocalRegistry.configYaml(dir.resolve("storage"), plan.registryAddress()),
+                StandardCharsets.UTF_8);
         launch(new ClusterState.ProcessEntry("registry", "", 0,
                 List.of("setsid", "docker-registry", "serve", config.toString()), logOf("registry").toString()));
     }

@@ -199,9 +199,8 @@ public final class NodeCommand implements Runnable {
         }
     }
 
-    /** {@code gantry node drain NAME}: place nothing new there and move its containers away. */
-    @Command(name = "drain", description = "Move a node's containers away and place nothing new on it.")
-    static final class Drain implements Callable<Integer> {
+    /** Sets a node's availability: the drain and activate subcommands. */
+    abstract static class AvailabilityCommand implements Callable<Integer> {
         @ParentCommand
         NodeCommand parent;
 
@@ -211,29 +210,30 @@ public final class NodeCommand implements Runnable {
         @Parameters(paramLabel = "NODE")
         String name;
 
+        abstract Node.Availability availability();
+
         @Override
         public Integer call() {
             return update(parent.main, spec.commandLine().getOut(), UpdateNodeRequest.newBuilder()
-                    .setName(name).setSetAvailability(true).setAvailability(Node.Availability.DRAIN).build());
+                    .setName(name).setSetAvailability(true).setAvailability(availability()).build());
+        }
+    }
+
+    /** {@code gantry node drain NAME}: place nothing new there and move its containers away. */
+    @Command(name = "drain", description = "Move a node's containers away and place nothing new on it.")
+    static final class Drain extends AvailabilityCommand {
+        @Override
+        Node.Availability availability() {
+            return Node.Availability.DRAIN;
         }
     }
 
     /** {@code gantry node activate NAME}: make a drained node eligible again. */
     @Command(name = "activate", description = "Make a drained node take containers again.")
-    static final class Activate implements Callable<Integer> {
-        @ParentCommand
-        NodeCommand parent;
-
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Parameters(paramLabel = "NODE")
-        String name;
-
+    static final class Activate extends AvailabilityCommand {
         @Override
-        public Integer call() {
-            return update(parent.main, spec.commandLine().getOut(), UpdateNodeRequest.newBuilder()
-                    .setName(name).setSetAvailability(true).setAvailability(Node.Availability.ACTIVE).build());
+        Node.Availability availability() {
+            return Node.Availability.ACTIVE;
         }
     }
 }

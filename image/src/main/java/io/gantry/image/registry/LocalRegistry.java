@@ -53,6 +53,24 @@ public final class LocalRegistry implements AutoCloseable {
         throw last;
     }
 
+    /** docker-registry's config: blobs under {@code storage}, deletes allowed, quiet logs, serving {@code address}. */
+    public static String configYaml(Path storage, String address) {
+        return String.join("\n",
+                "version: 0.1",
+                "log:",
+                "  level: warn",
+                "  accesslog:",
+                "    disabled: true",
+                "storage:",
+                "  filesystem:",
+                "    rootdirectory: " + storage,
+                "  delete:",
+                "    enabled: true",
+                "http:",
+                "  addr: " + address,
+                "");
+    }
+
     private static LocalRegistry startOnce(Path dataDir, int port) throws ImageException {
         String address = "127.0.0.1:" + port;
         Path config = dataDir.toAbsolutePath().resolve("registry.yml");
@@ -62,20 +80,7 @@ public final class LocalRegistry implements AutoCloseable {
         Process process;
         try {
             Files.createDirectories(dataDir.resolve("storage"));
-            Files.writeString(config, String.join("\n",
-                    "version: 0.1",
-                    "log:",
-                    "  level: warn",
-                    "  accesslog:",
-                    "    disabled: true",
-                    "storage:",
-                    "  filesystem:",
-                    "    rootdirectory: " + dataDir.resolve("storage").toAbsolutePath(),
-                    "  delete:",
-                    "    enabled: true",
-                    "http:",
-                    "  addr: " + address,
-                    ""), StandardCharsets.UTF_8);
+            Files.writeString(config, configYaml(dataDir.resolve("storage").toAbsolutePath(), address), StandardCharsets.UTF_8);
             ProcessBuilder builder = new ProcessBuilder(BINARY, "serve", config.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()))
