@@ -96,6 +96,13 @@ public final class SchedulerCore implements AutoCloseable {
     /** Indexes over {@link #workloads}, kept by {@link #cache}/{@link #uncache} only. */
     private final Map<String, Set<String>> idsByNode = new HashMap<>();
     private final Map<String, String> idsByName = new HashMap<>();
+    private final Map<String, Set<String>> idsByService = new HashMap<>();
+    /** Workloads waiting to be placed, in the order they started waiting. */
+    private final Set<String> pendingIds = new LinkedHashSet<>();
+    /** What the workloads placed on each node hold of it: kept up to date, never recounted. */
+    private final Map<String, Usage> usage = new HashMap<>();
+    /** Services whose replicas (or spec) changed since the last evaluation: only these are reconciled. */
+    private final Set<String> dirtyServices = new HashSet<>();
     private final Map<String, Node> nodes = new TreeMap<>();
     private final Map<String, Service> services = new LinkedHashMap<>();
     /**
@@ -152,7 +159,10 @@ public final class SchedulerCore implements AutoCloseable {
         this.onFencedOut = onFencedOut;
         this.takeoverMillis = clock.millis();
         state.workloads().stream().sorted(Comparator.comparingLong(Workload::getCreatedAtMs).thenComparing(Workload::getId))
-                .forEach(this::index);
+                .forEach(w -> {
+                    index(w);
+                    account(null, w);
+                });
         state.nodes().forEach(n -> nodes.put(n.getName(), n));
         // A node whose record was not written yet when the last leader went (records are written behind) still
         // has workloads: keep it as unknown, so it is marked down, and its workloads moved, unless it registers.
@@ -160,6 +170,7 @@ public final class SchedulerCore implements AutoCloseable {
                 .forEach(n -> nodes.put(n, Node.newBuilder().setName(n).setStatus(Node.Status.NODE_UNKNOWN).build()));
         state.services().stream().sorted(Comparator.comparingLong(Service::getCreatedAtMs).thenComparing(Service::getId))
                 .forEach(sv -> services.put(sv.getId(), sv));
+        dirtyServices.addAll(services.keySet());
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("gantry-timer").factory());
         this.evaluator = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("gantry-eval").factory());
         this.reporter = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("gantry-reports").factory());
@@ -231,7 +242,6 @@ public final class SchedulerCore implements AutoCloseable {
 
     public synchronized List<Node> listNodes() {
         ensureOpen();
-        var usage = usageByNode();
         var result = new ArrayList<Node>();
         for (var n : nodes.values()) {
             var u = usage.getOrDefault(n.getName(), Usage.NONE);
@@ -402,6 +412,7 @@ public final class SchedulerCore implements AutoCloseable {
         var sv = Service.newBuilder().setId(id).setSpec(spec).setVersion(1).setCreatedAtMs(now).setUpdatedAtMs(now).build();
         fenced(() -> store.commit(List.of(new Write.PutService(sv, false))));
         services.put(id, sv);
+        dirtyServices.add(id);
         log.info("service {} ({}) created with {} replicas", spec.getName(), id, spec.getReplicas());
         requestEvaluation();
         return withCounts(sv);
@@ -466,6 +477,7 @@ public final class SchedulerCore implements AutoCloseable {
         var written = next;
         fenced(() -> store.commit(List.of(new Write.PutService(written, true))));
         services.put(written.getId(), written);
+        dirtyServices.add(written.getId());
         lastBatch.remove(written.getId());
         log.info("service {} updated (version {}, {})", written.getSpec().getName(), written.getVersion(),
                 written.getUpdateStatus().getState());
@@ -483,6 +495,7 @@ public final class SchedulerCore implements AutoCloseable {
         var scaled = sv.toBuilder().setSpec(sv.getSpec().toBuilder().setReplicas(replicas)).setUpdatedAtMs(clock.millis()).build();
         fenced(() -> store.commit(List.of(new Write.PutService(scaled, true))));
         services.put(scaled.getId(), scaled);
+        dirtyServices.add(scaled.getId());
         log.info("service {} scaled to {}", scaled.getSpec().getName(), replicas);
         requestEvaluation();
         return withCounts(scaled);
@@ -511,6 +524,7 @@ public final class SchedulerCore implements AutoCloseable {
         }
         fenced(() -> store.commit(writes));
         services.remove(sv.getId());
+        dirtyServices.remove(sv.getId());
         lastBatch.remove(sv.getId());
         var touched = new HashSet<String>();
         deleting.forEach(this::uncache);
@@ -565,8 +579,9 @@ public final class SchedulerCore implements AutoCloseable {
 
     private Service withCounts(Service sv) {
         var c = new int[2];
-        for (var w : workloads.values()) {
-            if (w.getService().equals(sv.getId()) && w.getDesired() == DesiredState.DESIRED_RUNNING) {
+        for (String id : idsByService.getOrDefault(sv.getId(), Set.of())) {
+            var w = workloads.get(id);
+            if (w.getDesired() == DesiredState.DESIRED_RUNNING) {
                 count(c, w);
             }
         }
@@ -827,9 +842,10 @@ public final class SchedulerCore implements AutoCloseable {
 
     private boolean inRollingUpdate(Workload w) {
         var sv = w.getService().isEmpty() ? null : services.get(w.getService());
-        if (sv == null) {
-            return false;
-        }
+        return sv != null && inRollingUpdate(sv);
+    }
+
+    private static boolean inRollingUpdate(Service sv) {
         var state = sv.getUpdateStatus().getState();
         return state == UpdateStatus.State.UPDATING || state == UpdateStatus.State.ROLLING_BACK;
     }
@@ -881,44 +897,49 @@ public final class SchedulerCore implements AutoCloseable {
                 .map(p -> new HostPort(p.getHostPort(), p.getProtocol())).toList();
     }
 
-    /** What the workloads placed on a node hold of it (accumulated in one pass, then only read). */
+    /** What the workloads placed on a node hold of it. */
     private static final class Usage {
         static final Usage NONE = new Usage();
         long cpu;
         long memory;
         int count;
-        final Set<HostPort> ports = new HashSet<>();
+        final Map<HostPort, Integer> ports = new HashMap<>();
         final Map<String, Integer> replicas = new HashMap<>();
-    }
 
-    /** One pass over the workloads: what each node has handed out. */
-    private Map<String, Usage> usageByNode() {
-        var usage = new HashMap<String, Usage>();
-        for (var w : workloads.values()) {
-            if (!w.getNode().isEmpty() && holdsResources(w)) {
-                var r = w.getSpec().getResources();
-                var u = usage.computeIfAbsent(w.getNode(), k -> new Usage());
-                u.cpu += r.getCpuMillis();
-                u.memory += r.getMemoryBytes();
-                u.count++;
-                if (w.getSpec().getPortsCount() > 0) {
-                    u.ports.addAll(hostPorts(w));
-                }
-                if (!w.getService().isEmpty()) {
-                    u.replicas.merge(w.getService(), 1, Integer::sum);
-                }
+        void add(Workload w, int sign) {
+            var r = w.getSpec().getResources();
+            cpu += sign * r.getCpuMillis();
+            memory += sign * r.getMemoryBytes();
+            count += sign;
+            if (w.getSpec().getPortsCount() > 0) {
+                hostPorts(w).forEach(p -> ports.merge(p, sign, (a, b) -> a + b == 0 ? null : a + b));
+            }
+            if (!w.getService().isEmpty()) {
+                replicas.merge(w.getService(), sign, (a, b) -> a + b == 0 ? null : a + b);
             }
         }
-        return usage;
+    }
+
+    /** Moves a workload's share of its node from what it was to what it is ({@code null}: absent). */
+    private void account(Workload before, Workload after) {
+        if (before != null && !before.getNode().isEmpty() && holdsResources(before)) {
+            var u = usage.get(before.getNode());
+            u.add(before, -1);
+            if (u.count == 0) {
+                usage.remove(before.getNode());
+            }
+        }
+        if (after != null && !after.getNode().isEmpty() && holdsResources(after)) {
+            usage.computeIfAbsent(after.getNode(), k -> new Usage()).add(after, 1);
+        }
     }
 
     /** The nodes as the placement core sees them now; a round is updated as a pass places workloads. */
     private PlacementRound snapshots() {
-        var usage = usageByNode();
         return placer.round(nodes.values().stream().map(n -> {
             var u = usage.getOrDefault(n.getName(), Usage.NONE);
             return new NodeSnapshot(n.getName(), n.getStatus() == Node.Status.READY, n.getCpuMillis(), n.getMemoryBytes(),
-                    u.cpu, u.memory, u.ports, n.getLabelsMap(), NodeSnapshot.Availability.of(n.getAvailability()),
+                    u.cpu, u.memory, u.ports.keySet(), n.getLabelsMap(), NodeSnapshot.Availability.of(n.getAvailability()),
                     u.replicas);
         }).toList());
     }
@@ -965,9 +986,9 @@ public final class SchedulerCore implements AutoCloseable {
 
         var round = snapshots();
         var pending = new ArrayList<Workload>();
-        for (var w : workloads.values()) {
-            if (awaitsPlacement(w) && !changed.containsKey(w.getId())) {
-                pending.add(w);
+        for (String id : pendingIds) {
+            if (!changed.containsKey(id)) {
+                pending.add(workloads.get(id));
             }
         }
         for (var w : changed.values()) {
@@ -993,7 +1014,10 @@ public final class SchedulerCore implements AutoCloseable {
         deleted.forEach(w -> writes.add(new Write.DeleteWorkload(w.getId())));
         fenced(() -> store.commit(writes));
 
-        serviceWrites.forEach(sv -> services.put(sv.getId(), sv));
+        serviceWrites.forEach(sv -> {
+            services.put(sv.getId(), sv);
+            dirtyServices.add(sv.getId());
+        });
         batchStarted.forEach(id -> lastBatch.put(id, now));
         var touched = new HashSet<String>();
         for (var w : deleted) {
@@ -1024,17 +1048,32 @@ public final class SchedulerCore implements AutoCloseable {
 
     private void reconcileServices(long now, Map<String, Workload> changed, List<Workload> deleted,
                                    List<Service> serviceWrites, List<String> batchStarted) {
-        if (services.isEmpty()) {
-            return;
-        }
-        var replicas = new HashMap<String, List<Workload>>();
-        for (var w : workloads.values()) {
-            if (!w.getService().isEmpty() && w.getDesired() != DesiredState.DESIRED_REMOVED) {
-                replicas.computeIfAbsent(w.getService(), k -> new ArrayList<>()).add(w);
+        var toReconcile = new ArrayList<Service>();
+        for (var sv : services.values()) {
+            if (dirtyServices.contains(sv.getId()) || inRollingUpdate(sv)) {
+                toReconcile.add(sv);
             }
         }
-        for (var sv : services.values()) {
-            var steps = ServiceReconciler.reconcile(sv, replicas.getOrDefault(sv.getId(), List.of()), now,
+        dirtyServices.clear();
+        try {
+            reconcile(toReconcile, now, changed, deleted, serviceWrites, batchStarted);
+        } catch (RuntimeException e) {
+            toReconcile.forEach(sv -> dirtyServices.add(sv.getId())); // nothing was applied: again next time
+            throw e;
+        }
+    }
+
+    private void reconcile(List<Service> toReconcile, long now, Map<String, Workload> changed, List<Workload> deleted,
+                           List<Service> serviceWrites, List<String> batchStarted) {
+        for (var sv : toReconcile) {
+            var replicas = new ArrayList<Workload>();
+            for (String id : idsByService.getOrDefault(sv.getId(), Set.of())) {
+                var w = workloads.get(id);
+                if (w.getDesired() != DesiredState.DESIRED_REMOVED) {
+                    replicas.add(w);
+                }
+            }
+            var steps = ServiceReconciler.reconcile(sv, replicas, now,
                     lastBatch.getOrDefault(sv.getId(), 0L), r -> runningSince.getOrDefault(r.getId(), -1L));
             var current = sv;
             for (var step : steps) {
@@ -1219,6 +1258,10 @@ public final class SchedulerCore implements AutoCloseable {
     private void cache(Workload w) {
         var before = workloads.get(w.getId());
         index(w);
+        account(before, w);
+        if (!w.getService().isEmpty() && (before == null || before.getDesired() != w.getDesired())) {
+            dirtyServices.add(w.getService());
+        }
         if (before != null) {
             if (!before.getNode().equals(w.getNode())) {
                 unindexNode(before);
@@ -1244,6 +1287,14 @@ public final class SchedulerCore implements AutoCloseable {
     private void index(Workload w) {
         workloads.put(w.getId(), w);
         idsByName.put(w.getSpec().getName(), w.getId());
+        if (!w.getService().isEmpty()) {
+            idsByService.computeIfAbsent(w.getService(), k -> new LinkedHashSet<>()).add(w.getId());
+        }
+        if (awaitsPlacement(w)) {
+            pendingIds.add(w.getId());
+        } else {
+            pendingIds.remove(w.getId());
+        }
         if (!w.getNode().isEmpty()) {
             idsByNode.computeIfAbsent(w.getNode(), k -> new LinkedHashSet<>()).add(w.getId());
         }
@@ -1262,7 +1313,21 @@ public final class SchedulerCore implements AutoCloseable {
     private void uncache(Workload w) {
         var cached = workloads.remove(w.getId());
         var gone = cached != null ? cached : w;
+        if (cached != null) {
+            account(cached, null);
+        }
         unindexNode(gone);
+        pendingIds.remove(gone.getId());
+        if (!gone.getService().isEmpty()) {
+            var ids = idsByService.get(gone.getService());
+            if (ids != null) {
+                ids.remove(gone.getId());
+                if (ids.isEmpty()) {
+                    idsByService.remove(gone.getService());
+                }
+            }
+            dirtyServices.add(gone.getService());
+        }
         idsByName.remove(gone.getSpec().getName(), gone.getId());
         stopTimeouts.remove(w.getId());
         finishedSeen.remove(w.getId());
