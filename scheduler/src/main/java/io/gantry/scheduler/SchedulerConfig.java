@@ -21,6 +21,7 @@ public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost,
                               String advertiseAddress, String defaultRegistry, Duration heartbeatTimeout, long seed,
                               Duration zkSessionTimeout) {
     public static final Duration DEFAULT_ZK_SESSION_TIMEOUT = Duration.ofMillis(1000);
+    public static final Duration EMBEDDED_ZK_SESSION_TIMEOUT = Duration.ofSeconds(10);
     public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     public static final int DEFAULT_LISTEN_PORT = 7070;
 
@@ -35,7 +36,11 @@ public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost,
             throw new IllegalArgumentException("heartbeat timeout must be positive, got " + heartbeatTimeout);
         }
         defaultRegistry = defaultRegistry == null ? "" : defaultRegistry;
-        zkSessionTimeout = zkSessionTimeout == null ? DEFAULT_ZK_SESSION_TIMEOUT : zkSessionTimeout;
+        if (zkSessionTimeout == null) {
+            // With the embedded ZooKeeper nobody can take over when this scheduler dies (ZooKeeper dies with it):
+            // a short session would only risk stepping down under load for nothing.
+            zkSessionTimeout = zkConnect == null ? EMBEDDED_ZK_SESSION_TIMEOUT : DEFAULT_ZK_SESSION_TIMEOUT;
+        }
         if (zkSessionTimeout.toMillis() < 500) {
             throw new IllegalArgumentException("ZooKeeper session timeout must be at least 500ms, got " + zkSessionTimeout);
         }
@@ -58,7 +63,9 @@ public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost,
     }
 
     public SchedulerConfig withZkConnect(String zk) {
-        return new SchedulerConfig(zk, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, seed, zkSessionTimeout);
+        boolean derived = zkSessionTimeout.equals(zkConnect == null ? EMBEDDED_ZK_SESSION_TIMEOUT : DEFAULT_ZK_SESSION_TIMEOUT);
+        return new SchedulerConfig(zk, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, seed,
+                derived ? null : zkSessionTimeout);
     }
 
     public SchedulerConfig withListen(String host, int port) {

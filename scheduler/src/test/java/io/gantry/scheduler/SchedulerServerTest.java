@@ -19,6 +19,8 @@ class SchedulerServerTest {
         assertEquals(7070, c.listenPort());
         assertEquals("127.0.0.1:5000", c.defaultRegistry());
         assertEquals(Duration.ofSeconds(5), c.heartbeatTimeout());
+        assertEquals(Duration.ofSeconds(10), c.zkSessionTimeout(), "embedded: nobody could take over anyway");
+        assertEquals(Duration.ofSeconds(1), c.withZkConnect("10.0.0.1:2181").zkSessionTimeout(), "an ensemble: fail over fast");
     }
 
     @Test

@@ -32,8 +32,8 @@ public final class SchedulerCommand implements Callable<Integer> {
     @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", description = "Mark a node down after this long without a heartbeat (default: 5s)")
     String heartbeatTimeout = "5s";
 
-    @Option(names = "--zk-session-timeout", paramLabel = "DURATION", description = "ZooKeeper session timeout: a killed leader is replaced about this long after it died (default: 1000ms; ZooKeeper's tickTime must be at most half of it)")
-    String zkSessionTimeout = "1000ms";
+    @Option(names = "--zk-session-timeout", paramLabel = "DURATION", description = "ZooKeeper session timeout: a killed leader is replaced about this long after it died (default: 1000ms with --zk, where ZooKeeper's tickTime must be at most half of it; 10s with the embedded ZooKeeper, which dies with its scheduler anyway)")
+    String zkSessionTimeout;
 
     @Option(names = "--seed", description = "Seed for placement tie-breaks and generated ids (default: 1)")
     long seed = 1;
@@ -43,7 +43,7 @@ public final class SchedulerCommand implements Callable<Integer> {
         HostPort l = HostPort.parse("--listen", listen);
         SchedulerConfig config = new SchedulerConfig(zk, dataDir, l.host(), l.port(), advertise, defaultRegistry,
                 Durations.parse("--heartbeat-timeout", heartbeatTimeout), seed,
-                Durations.parse("--zk-session-timeout", zkSessionTimeout));
+                zkSessionTimeout == null ? null : Durations.parse("--zk-session-timeout", zkSessionTimeout));
         SchedulerServer server = SchedulerServer.start(config, Clock.systemUTC());
         System.out.println("gantry scheduler: serving on " + server.address() + (zk == null
                 ? " with an embedded ZooKeeper at " + server.zkConnectString() + " (data in " + dataDir

@@ -1460,7 +1460,8 @@ public final class SchedulerCore implements AutoCloseable {
 
     private void ensureOpen() {
         if (closed) {
-            throw Status.UNAVAILABLE.withDescription("this scheduler just lost leadership; retry").asRuntimeException();
+            throw Status.UNAVAILABLE.withDescription("this scheduler just lost leadership" + io.gantry.proto.LeaderTrailer.LEADER_PENDING_SUFFIX)
+                    .asRuntimeException();
         }
     }
 
