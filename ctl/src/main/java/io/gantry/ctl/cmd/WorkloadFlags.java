@@ -5,10 +5,29 @@ import io.gantry.image.ImageException;
 import io.gantry.image.ImageReference;
 import io.gantry.proto.Resources;
 import io.gantry.proto.WorkloadSpec;
+import io.gantry.agent.spec.Capabilities;
+import io.gantry.agent.spec.ContainerMounts;
+import io.gantry.agent.spec.Rlimits;
+import io.gantry.agent.spec.SeccompProfiles;
+import io.gantry.agent.spec.SpecException;
+import io.gantry.proto.Mount;
+import io.gantry.proto.SecurityOptions;
+import io.gantry.proto.Ulimit;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.List;
 import java.util.Map;
 
@@ -44,6 +63,49 @@ public final class WorkloadFlags {
 
     @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "Set metadata on the container")
     List<String> labels = new ArrayList<>();
+
+    // -h is taken by the inherited --help (Main's INHERIT scope): only the long form here.
+    @Option(names = "--hostname", paramLabel = "NAME", description = "Container host name (default: the first 12 hex of its id)")
+    String hostname;
+
+    @Option(names = "--read-only", description = "Mount the container's root filesystem read-only")
+    boolean readOnly;
+
+    @Option(names = "--cap-add", paramLabel = "CAP", description = "Add a Linux capability (e.g. NET_ADMIN, or ALL)")
+    List<String> capAdd = new ArrayList<>();
+
+    @Option(names = "--cap-drop", paramLabel = "CAP", description = "Drop a Linux capability (e.g. NET_RAW, or ALL)")
+    List<String> capDrop = new ArrayList<>();
+
+    @Option(names = "--privileged", description = "Give the container every capability and device, no seccomp (dangerous)")
+    boolean privileged;
+
+    @Option(names = "--security-opt", paramLabel = "OPT",
+            description = "no-new-privileges[=true|false], seccomp=unconfined or seccomp=PROFILE.json")
+    List<String> securityOpts = new ArrayList<>();
+
+    @Option(names = "--ulimit", paramLabel = "NAME=SOFT[:HARD]", description = "Resource limit, e.g. nofile=1024:2048 (-1 = unlimited)")
+    List<String> ulimits = new ArrayList<>();
+
+    @Option(names = "--shm-size", paramLabel = "BYTES", description = "Size of /dev/shm, e.g. 64m (default 64m)")
+    String shmSize;
+
+    @Option(names = "--init", description = "Run an init as PID 1 that reaps zombies and forwards signals")
+    boolean init;
+
+    @Option(names = {"-v", "--volume"}, paramLabel = "SRC:DST[:ro|rw]",
+            description = "Bind mount a host path (SRC absolute) or mount a named volume")
+    List<String> volumes = new ArrayList<>();
+
+    @Option(names = "--tmpfs", paramLabel = "PATH[:size=..,mode=..]", description = "Mount a tmpfs")
+    List<String> tmpfs = new ArrayList<>();
+
+    @Option(names = "--mount", paramLabel = "type=bind|volume|tmpfs,src=..,dst=..[,readonly]", description = "Attach a mount (long form)")
+    List<String> mounts = new ArrayList<>();
+
+    /** The command using this mixin: where the --privileged warning goes. */
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec mixee;
 
     @Parameters(index = "0", paramLabel = "IMAGE", description = "Image, e.g. busybox or 127.0.0.1:5000/app:1.0")
     String image;
@@ -90,8 +152,289 @@ public final class WorkloadFlags {
         for (String label : labels) {
             Flags.putLabel(b.getMutableLabels(), label);
         }
+        addContainerOptions(b);
         return b;
     }
+
+    /** Fields 15-21: hostname, read-only, security, ulimits, shm size, init, mounts. */
+    private void addContainerOptions(WorkloadSpec.Builder b) {
+        if (hostname != null) {
+            b.setHostname(hostname);
+        }
+        b.setReadOnlyRootfs(readOnly).setInit(init);
+        SecurityOptions.Builder sec = SecurityOptions.newBuilder().setPrivileged(privileged);
+        try {
+            sec.addAllCapAdd(Capabilities.normalize(capAdd).stream().map(WorkloadFlags::shortCap).toList());
+            sec.addAllCapDrop(Capabilities.normalize(capDrop).stream().map(WorkloadFlags::shortCap).toList());
+        } catch (SpecException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        for (String opt : securityOpts) {
+            securityOpt(sec, opt);
+        }
+        b.setSecurity(sec);
+        for (String u : ulimits) {
+            b.addUlimits(ulimit(u));
+        }
+        if (shmSize != null) {
+            b.setShmSizeBytes(size("--shm-size", shmSize));
+        }
+        for (String v : volumes) {
+            b.addMounts(volume(v));
+        }
+        for (String t : tmpfs) {
+            b.addMounts(tmpfs(t));
+        }
+        for (String m : mounts) {
+            b.addMounts(mount(m));
+        }
+        if (privileged) {
+            PrintWriter err = mixee != null ? mixee.commandLine().getErr() : new PrintWriter(System.err, true);
+            err.println("WARNING: --privileged: the container gets every capability and device and no seccomp profile");
+            err.flush();
+        }
+    }
+
+    private static String shortCap(String cap) {
+        return cap.startsWith("CAP_") ? cap.substring(4) : cap;
+    }
+
+    private static void securityOpt(SecurityOptions.Builder sec, String opt) {
+        int eq = opt.indexOf('=') >= 0 ? opt.indexOf('=') : opt.indexOf(':'); // Docker also takes the old KEY:VALUE form
+        String key = eq < 0 ? opt : opt.substring(0, eq);
+        String value = eq < 0 ? null : opt.substring(eq + 1);
+        switch (key) {
+            case "no-new-privileges" -> {
+                if (value == null || value.equals("true")) {
+                    sec.setAllowNewPrivileges(false);
+                } else if (value.equals("false")) {
+                    sec.setAllowNewPrivileges(true);
+                } else {
+                    throw new IllegalArgumentException("invalid --security-opt \"" + opt + "\": no-new-privileges takes true or false");
+                }
+            }
+            case "seccomp" -> {
+                if (value == null || value.isEmpty()) {
+                    throw new IllegalArgumentException("invalid --security-opt \"" + opt + "\": seccomp=unconfined or seccomp=PROFILE.json");
+                }
+                if (value.equals("unconfined")) {
+                    sec.setSeccomp("unconfined");
+                    return;
+                }
+                String profile;
+                try {
+                    profile = Files.readString(Path.of(value));
+                } catch (IOException | RuntimeException e) {
+                    throw new IllegalArgumentException("opening seccomp profile (" + value + ") failed: "
+                            + (e instanceof NoSuchFileException ? "no such file" : e.getMessage()));
+                }
+                try {
+                    new SeccompProfiles(SeccompProfiles.hostArch()).forContainer(profile, Capabilities.ALL);
+                } catch (SpecException e) {
+                    throw new IllegalArgumentException(e.getMessage() + " (" + value + ")");
+                }
+                sec.setSeccomp(profile);
+            }
+            default -> throw new IllegalArgumentException("invalid --security-opt \"" + opt
+                    + "\": use no-new-privileges[=true|false] or seccomp=unconfined|PROFILE.json");
+        }
+    }
+
+    static Ulimit ulimit(String value) {
+        Matcher m = ULIMIT.matcher(value.strip());
+        String bad = "invalid argument \"" + value + "\" for \"--ulimit\": ";
+        if (!m.matches()) {
+            throw new IllegalArgumentException(bad + "use NAME=SOFT[:HARD], e.g. nofile=1024:2048");
+        }
+        String name = m.group(1).toLowerCase(Locale.ROOT);
+        if (!Rlimits.NAMES.containsKey(name)) {
+            throw new IllegalArgumentException(bad + "unknown name (one of " + String.join(", ", Rlimits.NAMES.keySet().stream().sorted().toList()) + ")");
+        }
+        long soft;
+        long hard;
+        try {
+            soft = Long.parseLong(m.group(2));
+            hard = m.group(3) == null ? soft : Long.parseLong(m.group(3));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(bad + "value out of range");
+        }
+        if (soft < -1 || hard < -1) {
+            throw new IllegalArgumentException(bad + "values must be -1 (unlimited) or more");
+        }
+        if (hard != -1 && (soft == -1 || soft > hard)) {
+            throw new IllegalArgumentException(bad + "soft limit must not be above the hard limit");
+        }
+        return Ulimit.newBuilder().setName(name).setSoft(soft).setHard(hard).build();
+    }
+
+    /** {@code -v SRC:DST[:ro|rw]}: an absolute SRC is a host path, anything else a volume name. */
+    static Mount volume(String value) {
+        String bad = "invalid argument \"" + value + "\" for \"--volume\": ";
+        String[] parts = value.split(":", -1);
+        if (parts.length == 1) {
+            throw new IllegalArgumentException(bad + "anonymous volumes are not supported; use NAME:" + value + " or /host/path:" + value);
+        }
+        if (parts.length > 3 || parts[0].isEmpty()) {
+            throw new IllegalArgumentException(bad + "use SRC:DST[:ro|rw]");
+        }
+        Mount.Builder m = Mount.newBuilder().setSource(parts[0]).setTarget(target(bad, parts[1]));
+        if (parts.length == 3) {
+            for (String o : parts[2].split(",")) {
+                switch (o) {
+                    case "ro" -> m.setReadOnly(true);
+                    case "rw" -> m.setReadOnly(false);
+                    default -> throw new IllegalArgumentException(bad + "unknown option \"" + o + "\" (use ro or rw)");
+                }
+            }
+        }
+        if (parts[0].startsWith("/")) {
+            m.setType(Mount.Type.BIND);
+        } else {
+            m.setType(Mount.Type.VOLUME);
+            volumeName(bad, parts[0]);
+        }
+        return m.build();
+    }
+
+    /** {@code --tmpfs /path[:size=64m,mode=1777,ro]}. */
+    static Mount tmpfs(String value) {
+        String bad = "invalid argument \"" + value + "\" for \"--tmpfs\": ";
+        int colon = value.indexOf(':');
+        Mount.Builder m = Mount.newBuilder().setType(Mount.Type.TMPFS).setTarget(target(bad, colon < 0 ? value : value.substring(0, colon)));
+        if (colon >= 0) {
+            for (String o : value.substring(colon + 1).split(",")) {
+                tmpfsOption(bad, m, o);
+            }
+        }
+        return m.build();
+    }
+
+    private static void tmpfsOption(String bad, Mount.Builder m, String o) {
+        if (o.startsWith("size=")) {
+            m.setTmpfsSizeBytes(sizeOrBad(bad, o.substring(5)));
+        } else if (o.startsWith("mode=")) {
+            m.setTmpfsMode(mode(bad, o.substring(5)));
+        } else if (o.equals("ro")) {
+            m.setReadOnly(true);
+        } else if (o.equals("rw")) {
+            m.setReadOnly(false);
+        } else {
+            throw new IllegalArgumentException(bad + "unsupported option \"" + o + "\" (size=, mode=, ro, rw)");
+        }
+    }
+
+    /** {@code --mount type=bind|volume|tmpfs,src=..,dst=..[,readonly][,tmpfs-size=..][,tmpfs-mode=..]}. */
+    static Mount mount(String value) {
+        String bad = "invalid argument \"" + value + "\" for \"--mount\": ";
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String field : value.split(",")) {
+            int eq = field.indexOf('=');
+            String key = (eq < 0 ? field : field.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
+            String v = eq < 0 ? null : field.substring(eq + 1);
+            key = switch (key) {
+                case "src" -> "source";
+                case "dst", "destination" -> "target";
+                case "ro" -> "readonly";
+                default -> key;
+            };
+            if (!List.of("type", "source", "target", "readonly", "tmpfs-size", "tmpfs-mode").contains(key)) {
+                throw new IllegalArgumentException(bad + "unknown field \"" + field + "\"");
+            }
+            if (v == null && !key.equals("readonly")) {
+                throw new IllegalArgumentException(bad + "field \"" + field + "\" must be a key=value pair");
+            }
+            if (fields.put(key, v == null ? "true" : v) != null) {
+                throw new IllegalArgumentException(bad + "field \"" + key + "\" given twice");
+            }
+        }
+        String type = fields.getOrDefault("type", "volume");
+        if (!fields.containsKey("target")) {
+            throw new IllegalArgumentException(bad + "target is required");
+        }
+        Mount.Builder m = Mount.newBuilder().setTarget(target(bad, fields.get("target")));
+        String ro = fields.getOrDefault("readonly", "false");
+        switch (ro) {
+            case "true", "1" -> m.setReadOnly(true);
+            case "false", "0" -> m.setReadOnly(false);
+            default -> throw new IllegalArgumentException(bad + "readonly takes true or false");
+        }
+        String source = fields.get("source");
+        switch (type) {
+            case "bind" -> {
+                if (source == null || !source.startsWith("/")) {
+                    throw new IllegalArgumentException(bad + "a bind mount needs an absolute source path");
+                }
+                m.setType(Mount.Type.BIND).setSource(source);
+            }
+            case "volume" -> {
+                if (source == null) {
+                    throw new IllegalArgumentException(bad + "anonymous volumes are not supported; give source=NAME");
+                }
+                volumeName(bad, source);
+                m.setType(Mount.Type.VOLUME).setSource(source);
+            }
+            case "tmpfs" -> {
+                if (source != null) {
+                    throw new IllegalArgumentException(bad + "a tmpfs mount takes no source");
+                }
+                m.setType(Mount.Type.TMPFS);
+                if (fields.containsKey("tmpfs-size")) {
+                    m.setTmpfsSizeBytes(sizeOrBad(bad, fields.get("tmpfs-size")));
+                }
+                if (fields.containsKey("tmpfs-mode")) {
+                    m.setTmpfsMode(mode(bad, fields.get("tmpfs-mode")));
+                }
+            }
+            default -> throw new IllegalArgumentException(bad + "type must be bind, volume or tmpfs");
+        }
+        if (!type.equals("tmpfs") && (fields.containsKey("tmpfs-size") || fields.containsKey("tmpfs-mode"))) {
+            throw new IllegalArgumentException(bad + "tmpfs-size and tmpfs-mode are for type=tmpfs only");
+        }
+        return m.build();
+    }
+
+    private static String target(String bad, String target) {
+        try {
+            ContainerMounts.checkTarget(target);
+            return target;
+        } catch (SpecException e) {
+            throw new IllegalArgumentException(bad + e.getMessage());
+        }
+    }
+
+    private static void volumeName(String bad, String name) {
+        if (!name.matches(ContainerMounts.VOLUME_NAME)) {
+            throw new IllegalArgumentException(bad + "invalid volume name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        }
+    }
+
+    private static int mode(String bad, String octal) {
+        if (!octal.matches("[0-7]{1,4}")) {
+            throw new IllegalArgumentException(bad + "mode must be octal, e.g. 1777");
+        }
+        return Integer.parseInt(octal, 8);
+    }
+
+    private static long sizeOrBad(String bad, String value) {
+        Matcher m = SIZE.matcher(value.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException(bad + "invalid size \"" + value + "\" (use a number with b, k, m or g, e.g. 64m)");
+        }
+        BigDecimal bytes = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(
+                m.group(2) == null ? 1 : 1L << (10 * ("kmgt".indexOf(Character.toLowerCase(m.group(2).charAt(0))) + 1))));
+        if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0 || bytes.signum() <= 0) {
+            throw new IllegalArgumentException(bad + "size must be above 0 and not absurdly large");
+        }
+        return bytes.longValue();
+    }
+
+    /** A positive size such as {@code 64m}; unlike --memory there is no 6 MB minimum. */
+    static long size(String flag, String value) {
+        return sizeOrBad("invalid argument \"" + value + "\" for \"" + flag + "\": ", value);
+    }
+
+    private static final Pattern SIZE = Pattern.compile("^(\\d+(?:\\.\\d+)?) ?([kKmMgGtT])?[iI]?[bB]?$");
+    private static final Pattern ULIMIT = Pattern.compile("([A-Za-z]+)=(-?\\d+)(?::(-?\\d+))?");
 
     /** An image reference must at least parse; whether it exists is the agent's to find out. */
     static void checkImage(String image) {

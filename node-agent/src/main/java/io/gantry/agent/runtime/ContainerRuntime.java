@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.gantry.agent.reconcile.LocalContainer;
 import io.gantry.agent.spec.OciSpecBuilder;
+import io.gantry.agent.spec.SeccompProfiles;
 import io.gantry.agent.spec.SpecException;
 import io.gantry.image.ImageException;
 import io.gantry.image.ImageReference;
@@ -59,6 +60,7 @@ public final class ContainerRuntime implements AgentRuntime {
     private final OciRuntime oci;
     private final Cgroups cgroups;
     private final OciSpecBuilder specs;
+    private final VolumeStore volumes;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final StateFiles stateFiles = new StateFiles(json);
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
@@ -83,7 +85,10 @@ public final class ContainerRuntime implements AgentRuntime {
         this.defaultRegistry = defaultRegistry;
         this.oci = new OciRuntime(settings.runcBinary(), settings.conmonBinary(), settings.runcRoot());
         this.cgroups = Cgroups.host();
-        this.specs = new OciSpecBuilder(settings.cgroupParent(), settings.defaultPidsLimit(), HostLimits.nofileHardLimit());
+        this.specs = new OciSpecBuilder(settings.cgroupParent(), settings.defaultPidsLimit(), HostLimits.hardLimits(),
+                INIT_BINARY, new SeccompProfiles(SeccompProfiles.hostArch()), HostLimits.boundingCapabilities(),
+                List.of(settings.dataDir(), settings.runcRoot(), OciRuntime.socketDir(settings.runcRoot())));
+        this.volumes = new VolumeStore(settings.dataDir());
         // A stat per container every 25 ms: cheap, and an exit reaches `gantry run` without a visible lag.
         timer.scheduleWithFixedDelay(this::pollExits, EXIT_POLL_MILLIS, EXIT_POLL_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -91,6 +96,8 @@ public final class ContainerRuntime implements AgentRuntime {
     // ------------------------------------------------------------------ queries
 
     static final long EXIT_POLL_MILLIS = 25;
+    /** Debian's catatonit (static): --init's PID 1. */
+    static final Path INIT_BINARY = Path.of("/usr/bin/catatonit");
     /** A dead conmon (no exit file) is rarer than an exit: look for one about every 2 s. */
     private static final long MONITOR_CHECK_EVERY_POLLS = 2000 / EXIT_POLL_MILLIS;
 
@@ -335,7 +342,10 @@ public final class ContainerRuntime implements AgentRuntime {
         }
         if (!restart) {
             try {
-                var config = specs.build(c.id(), c.assignment.getSpec(), image.config(), p.rootfs());
+                if (c.assignment.getSpec().getSecurity().getPrivileged()) {
+                    log.warn("container {}: running PRIVILEGED (all capabilities, all devices, no seccomp) as asked", c.id());
+                }
+                var config = specs.build(c.id(), c.assignment.getSpec(), image.config(), p.rootfs(), volumes);
                 json.writeValue(p.config().toFile(), config);
             } catch (SpecException e) {
                 cleanup(c);

@@ -44,6 +44,7 @@ public final class SpecValidator {
                 throw invalid("invalid port protocol \"" + proto + "\": must be tcp or udp");
             }
         }
+        validateContainerOptions(spec);
         try {
             Constraints.constraintsOf(spec.getConstraintsList());
             Constraints.preferencesOf(spec.getPreferencesList());
@@ -53,6 +54,70 @@ public final class SpecValidator {
         for (String e : spec.getEnvList()) {
             if (e.isEmpty() || e.startsWith("=")) {
                 throw invalid("invalid environment variable \"" + e + "\": expected KEY=VALUE");
+            }
+        }
+    }
+
+    static final Pattern HOSTNAME_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+    static final Pattern VOLUME_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
+    static final int MAX_SECCOMP_PROFILE_BYTES = 1 << 20;
+
+    /**
+     * What can be told without the node: the agent checks the rest (capability names, limits above its own,
+     * whether a bind source exists and is not a link) and fails the container with a reason.
+     */
+    private static void validateContainerOptions(WorkloadSpec spec) {
+        String host = spec.getHostname();
+        if (!host.isEmpty() && (host.length() > 253
+                || !java.util.Arrays.stream(host.split("\\.", -1)).allMatch(l -> HOSTNAME_LABEL.matcher(l).matches()))) {
+            throw invalid("invalid hostname \"" + host + "\": use letters, digits and '-' in dot-separated labels of up to 63");
+        }
+        if (spec.getShmSizeBytes() < 0) {
+            throw invalid("shm size must be >= 0, got " + spec.getShmSizeBytes());
+        }
+        if (spec.getSecurity().getSeccomp().length() > MAX_SECCOMP_PROFILE_BYTES) {
+            throw invalid("the seccomp profile is larger than 1 MiB");
+        }
+        var ulimitNames = new java.util.HashSet<String>();
+        for (var u : spec.getUlimitsList()) {
+            if (!ulimitNames.add(u.getName())) {
+                throw invalid("ulimit " + u.getName() + " is given twice");
+            }
+            if (u.getSoft() < -1 || u.getHard() < -1 || (u.getHard() != -1 && (u.getSoft() == -1 || u.getSoft() > u.getHard()))) {
+                throw invalid("invalid ulimit " + u.getName() + "=" + u.getSoft() + ":" + u.getHard()
+                        + ": the soft limit must not exceed the hard one");
+            }
+        }
+        var targets = new java.util.HashSet<String>();
+        for (var m : spec.getMountsList()) {
+            String target = m.getTarget();
+            if (!target.startsWith("/") || target.equals("/") || target.contains("\0")
+                    || java.util.Arrays.asList(target.split("/")).contains("..")) {
+                throw invalid("invalid mount target \"" + target + "\": must be an absolute path inside the container, not / and without ..");
+            }
+            if (!targets.add(java.nio.file.Path.of(target).normalize().toString())) {
+                throw invalid("duplicate mount target " + target);
+            }
+            switch (m.getType()) {
+                case BIND -> {
+                    if (!m.getSource().startsWith("/")) {
+                        throw invalid("invalid bind mount source \"" + m.getSource() + "\": must be an absolute host path");
+                    }
+                }
+                case VOLUME -> {
+                    if (!VOLUME_NAME.matcher(m.getSource()).matches()) {
+                        throw invalid("invalid volume name \"" + m.getSource() + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed");
+                    }
+                }
+                case TMPFS -> {
+                    if (!m.getSource().isEmpty() || m.getTmpfsSizeBytes() < 0 || m.getTmpfsMode() > 07777) {
+                        throw invalid("invalid tmpfs mount at " + target + ": no source, size >= 0, mode at most 7777");
+                    }
+                }
+                default -> throw invalid("unknown mount type for " + target);
+            }
+            if (m.getType() != io.gantry.proto.Mount.Type.TMPFS && (m.getTmpfsSizeBytes() != 0 || m.getTmpfsMode() != 0)) {
+                throw invalid("tmpfs size and mode are only for tmpfs mounts (" + target + ")");
             }
         }
     }
