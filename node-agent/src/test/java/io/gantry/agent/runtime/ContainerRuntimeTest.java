@@ -97,7 +97,7 @@ class ContainerRuntimeTest {
     void defaultProfileCapabilitiesHostnameAndReadOnlyProcSys() throws Exception {
         String id = newId();
         ContainerStatus st = runToEnd(id, sh("grep CapEff /proc/self/status; hostname; id -u;"
-                + " if echo 1 > /proc/sys/kernel/domainname 2>/dev/null; then echo procsys-writable; else echo procsys-ro; fi;"
+                + " if (echo 1 > /proc/sys/kernel/domainname) 2>/dev/null; then echo procsys-writable; else echo procsys-ro; fi;"
                 + " grep NoNewPrivs /proc/self/status; ulimit -n; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max;"
                 + " ip link 2>/dev/null | grep -c '^[0-9]'"));
         assertEquals(0, st.getExitCode(), st.getReason());
