@@ -7,6 +7,13 @@ import io.gantry.ctl.cli.SchedulerClient;
 import io.gantry.ctl.cluster.LocalClusterCommand;
 import io.gantry.ctl.cluster.ZooKeeperCommand;
 import io.gantry.ctl.cmd.AgentCommand;
+import io.gantry.ctl.cmd.ContainerCommand;
+import io.gantry.ctl.cmd.KillCommand;
+import io.gantry.ctl.cmd.PauseCommand;
+import io.gantry.ctl.cmd.UnpauseCommand;
+import io.gantry.ctl.cmd.RenameCommand;
+import io.gantry.ctl.cmd.RestartCommand;
+import io.gantry.ctl.cmd.StartCommand;
 import io.gantry.ctl.cmd.DevCommand;
 import io.gantry.ctl.cmd.InspectCommand;
 import io.gantry.ctl.cmd.LogsCommand;
@@ -34,6 +41,8 @@ import java.util.List;
         description = "Run containers on a Gantry cluster.",
         subcommands = {
                 RunCommand.class, PsCommand.class, LogsCommand.class, StopCommand.class, RmCommand.class,
+                KillCommand.class, StartCommand.class, RestartCommand.class, RenameCommand.class,
+                PauseCommand.class, UnpauseCommand.class, ContainerCommand.class,
                 InspectCommand.class, ServiceCommand.class, NodeCommand.class,
                 DevCommand.class, SchedulerCommand.class, AgentCommand.class,
                 LocalClusterCommand.class, ZooKeeperCommand.class, HollowNodesCommand.class, BenchCommand.class,

@@ -330,7 +330,9 @@ public final class NodeAgent implements AutoCloseable {
                 try {
                     switch (action) {
                         case ReconcileAction.Start st -> runtime.run(st.assignment());
-                        case ReconcileAction.Replace r -> runtime.remove(r.workloadId())
+                        // a graceful stop first: `gantry restart -t N` and `start` replace the container this way
+                        case ReconcileAction.Replace r -> runtime.stop(r.workloadId(), stopTimeout(r.assignment()))
+                                .thenCompose(v -> runtime.remove(r.workloadId()))
                                 .thenRun(() -> runtime.run(r.assignment()))
                                 .exceptionally(e -> {
                                     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -338,11 +340,28 @@ public final class NodeAgent implements AutoCloseable {
                                     return null;
                                 });
                         case ReconcileAction.Stop stop -> runtime.stop(stop.workloadId(), stop.timeout());
+                        case ReconcileAction.Pause p -> runtime.pause(p.workloadId());
+                        case ReconcileAction.Resume r -> runtime.resume(r.workloadId());
                         case ReconcileAction.Remove rm -> runtime.remove(rm.workloadId());
                     }
                 } catch (RuntimeException e) {
                     log.warn("node {}: {} failed: {}", config.nodeName(), action, e.toString());
                 }
+            }
+        });
+    }
+
+    private static java.time.Duration stopTimeout(io.gantry.proto.Assignment a) {
+        return a.getStopTimeoutSeconds() > 0 ? java.time.Duration.ofSeconds(a.getStopTimeoutSeconds()) : Reconciler.DEFAULT_STOP_TIMEOUT;
+    }
+
+    /** One-shot, after the assignments already received (same executor): {@code gantry kill}. */
+    private void onSignal(io.gantry.proto.Signal signal) {
+        reconciler.execute(() -> {
+            try {
+                runtime.signal(signal.getWorkloadId(), signal.getPlacementVersion(), signal.getSignal());
+            } catch (RuntimeException e) {
+                log.warn("node {}: signal {} to {} failed: {}", config.nodeName(), signal.getSignal(), signal.getWorkloadId(), e.toString());
             }
         });
     }
@@ -407,6 +426,7 @@ public final class NodeAgent implements AutoCloseable {
                 case ASSIGNMENTS -> onAssignments(message.getAssignments());
                 case LOG_REQUEST -> logWorkers.execute(() -> serveLogs(this, message.getLogRequest()));
                 case LOG_CANCEL -> cancelledLogs.add(message.getLogCancel().getRequestId());
+                case SIGNAL -> onSignal(message.getSignal());
                 case BODY_NOT_SET -> {
                 }
             }

@@ -6,6 +6,7 @@ import io.gantry.ctl.cli.SchedulerClient;
 import io.gantry.ctl.cli.Table;
 import io.gantry.proto.ListRequest;
 import io.gantry.proto.Workload;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -23,6 +24,9 @@ public final class PsCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = {"-a", "--all"}, description = "Show all containers (default shows just running and pending)")
     boolean all;
 
@@ -36,8 +40,11 @@ public final class PsCommand implements Callable<Integer> {
             workloads = new ArrayList<>(client.call(s -> s.list(ListRequest.newBuilder().setAll(all).build())).getWorkloadsList());
         }
         workloads.sort(Comparator.comparingLong(Workload::getCreatedAtMs).reversed());
+        // the command's own writer (System.out when run as `gantry`), so that in-process callers see it
+        java.io.PrintWriter out = spec.commandLine().getOut();
         if (quiet) {
-            workloads.forEach(w -> System.out.println(w.getId()));
+            workloads.forEach(w -> out.println(w.getId()));
+            out.flush();
             return 0;
         }
         Instant now = Instant.now();
@@ -47,7 +54,8 @@ public final class PsCommand implements Callable<Integer> {
                     Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getCreatedAtMs()), now)) + " ago",
                     status(w, now), w.getNode().isEmpty() ? "-" : w.getNode(), w.getSpec().getName());
         }
-        System.out.print(t.render());
+        out.print(t.render());
+        out.flush();
         return 0;
     }
 
@@ -66,6 +74,7 @@ public final class PsCommand implements Callable<Integer> {
         return switch (w.getState()) {
             case RUNNING -> "Up " + Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getStartedAtMs()), now))
                     + (w.getRestartCount() > 0 ? " (restarted " + w.getRestartCount() + "x)" : "");
+            case PAUSED -> "Up " + Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getStartedAtMs()), now)) + " (Paused)";
             case EXITED -> "Exited (" + w.getExitCode() + ") "
                     + Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getFinishedAtMs()), now)) + " ago";
             case FAILED -> "Failed: " + w.getReason();

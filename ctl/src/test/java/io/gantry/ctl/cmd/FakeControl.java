@@ -263,4 +263,102 @@ final class FakeControl extends ControlGrpc.ControlImplBase {
             return updated;
         });
     }
+
+    // ---------------------------------------------------------------- lifecycle verbs (kill/start/restart/rename/rm)
+
+    synchronized Workload addContainer(String name, ContainerState state) {
+        Workload w = Workload.newBuilder().setId(String.format("%012x", 0xc0c000 + ++seq)).setNode("n1").setState(state)
+                .setDesired(DesiredState.DESIRED_RUNNING).setSpec(io.gantry.proto.WorkloadSpec.newBuilder().setName(name).setImage("busybox"))
+                .setCreatedAtMs(System.currentTimeMillis() - 60_000).setStartedAtMs(System.currentTimeMillis() - 30_000).build();
+        workloads.add(w);
+        return w;
+    }
+
+    private Workload findWorkload(String ref) {
+        for (Workload w : workloads) {
+            if (w.getId().equals(ref) || w.getSpec().getName().equals(ref)) {
+                return w;
+            }
+        }
+        throw Status.NOT_FOUND.withDescription("no such container: " + ref).asRuntimeException();
+    }
+
+    private void replace(Workload before, Workload after) {
+        workloads.set(workloads.indexOf(before), after);
+    }
+
+    @Override
+    public void kill(io.gantry.proto.KillRequest request, StreamObserver<io.gantry.proto.KillResponse> out) {
+        answer(out, request, () -> {
+            Workload w = findWorkload(request.getRef());
+            if (w.getState() != ContainerState.RUNNING) {
+                throw Status.FAILED_PRECONDITION.withDescription("container " + request.getRef() + " is not running").asRuntimeException();
+            }
+            return io.gantry.proto.KillResponse.newBuilder().setWorkload(w).build();
+        });
+    }
+
+    @Override
+    public void start(io.gantry.proto.StartRequest request, StreamObserver<io.gantry.proto.StartResponse> out) {
+        answer(out, request, () -> {
+            Workload w = findWorkload(request.getRef());
+            Workload again = w.toBuilder().setState(ContainerState.RUNNING).setDesired(DesiredState.DESIRED_RUNNING).build();
+            replace(w, again);
+            return io.gantry.proto.StartResponse.newBuilder().setWorkload(again).build();
+        });
+    }
+
+    @Override
+    public void restart(io.gantry.proto.RestartRequest request, StreamObserver<io.gantry.proto.RestartResponse> out) {
+        answer(out, request, () -> io.gantry.proto.RestartResponse.newBuilder().setWorkload(findWorkload(request.getRef())).build());
+    }
+
+    @Override
+    public void rename(io.gantry.proto.RenameRequest request, StreamObserver<io.gantry.proto.RenameResponse> out) {
+        answer(out, request, () -> {
+            Workload w = findWorkload(request.getRef());
+            if (workloads.stream().anyMatch(x -> x.getSpec().getName().equals(request.getNewName()))) {
+                throw Status.ALREADY_EXISTS.withDescription("container name \"" + request.getNewName() + "\" is already in use")
+                        .asRuntimeException();
+            }
+            Workload renamed = w.toBuilder().setSpec(w.getSpec().toBuilder().setName(request.getNewName())).build();
+            replace(w, renamed);
+            return io.gantry.proto.RenameResponse.newBuilder().setWorkload(renamed).build();
+        });
+    }
+
+    @Override
+    public void remove(io.gantry.proto.RemoveRequest request, StreamObserver<io.gantry.proto.RemoveResponse> out) {
+        answer(out, request, () -> {
+            Workload w = findWorkload(request.getRef());
+            workloads.remove(w);
+            return io.gantry.proto.RemoveResponse.newBuilder().setId(w.getId()).build();
+        });
+    }
+
+    @Override
+    public void pause(io.gantry.proto.PauseRequest request, StreamObserver<io.gantry.proto.PauseResponse> out) {
+        answer(out, request, () -> {
+            Workload w = findWorkload(request.getRef());
+            if (w.getState() != ContainerState.RUNNING) {
+                throw Status.FAILED_PRECONDITION.withDescription("container " + request.getRef() + " is not running").asRuntimeException();
+            }
+            Workload paused = w.toBuilder().setState(ContainerState.PAUSED).setDesired(DesiredState.DESIRED_PAUSED).build();
+            replace(w, paused);
+            return io.gantry.proto.PauseResponse.newBuilder().setWorkload(paused).build();
+        });
+    }
+
+    @Override
+    public void unpause(io.gantry.proto.UnpauseRequest request, StreamObserver<io.gantry.proto.UnpauseResponse> out) {
+        answer(out, request, () -> {
+            Workload w = findWorkload(request.getRef());
+            if (w.getState() != ContainerState.PAUSED) {
+                throw Status.FAILED_PRECONDITION.withDescription("container " + request.getRef() + " is not paused").asRuntimeException();
+            }
+            Workload running = w.toBuilder().setState(ContainerState.RUNNING).setDesired(DesiredState.DESIRED_RUNNING).build();
+            replace(w, running);
+            return io.gantry.proto.UnpauseResponse.newBuilder().setWorkload(running).build();
+        });
+    }
 }

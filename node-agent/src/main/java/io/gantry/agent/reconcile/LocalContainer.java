@@ -6,7 +6,7 @@ import io.gantry.proto.ContainerState;
 public record LocalContainer(String id, ContainerState state, long placementVersion, boolean stopRequested) {
     public boolean active() {
         return switch (state) {
-            case PENDING, PULLING, STARTING, RUNNING -> true;
+            case PENDING, PULLING, STARTING, RUNNING, PAUSED -> true;
             default -> false;
         };
     }

@@ -25,6 +25,14 @@ public sealed interface ReconcileAction {
     record Stop(String workloadId, Duration timeout) implements ReconcileAction {
     }
 
+    /** Freeze a running container ({@code runc pause}). */
+    record Pause(String workloadId) implements ReconcileAction {
+    }
+
+    /** Thaw a paused container ({@code runc resume}). */
+    record Resume(String workloadId) implements ReconcileAction {
+    }
+
     /** Kill if needed and remove everything the container left on the node. */
     record Remove(String workloadId) implements ReconcileAction {
     }

@@ -1,6 +1,7 @@
 package io.gantry.agent.reconcile;
 
 import io.gantry.proto.Assignment;
+import io.gantry.proto.ContainerState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,6 +35,17 @@ public final class Reconciler {
                         actions.add(new ReconcileAction.Start(a));
                     } else if (a.getPlacementVersion() > have.placementVersion()) {
                         actions.add(new ReconcileAction.Replace(a));
+                    } else if (have.state() == ContainerState.PAUSED) {
+                        actions.add(new ReconcileAction.Resume(id));
+                    }
+                }
+                case DESIRED_PAUSED -> {
+                    if (have == null) {
+                        actions.add(new ReconcileAction.Start(a)); // lost here: run it; it is paused once running
+                    } else if (a.getPlacementVersion() > have.placementVersion()) {
+                        actions.add(new ReconcileAction.Replace(a));
+                    } else if (have.state() == ContainerState.RUNNING) {
+                        actions.add(new ReconcileAction.Pause(id));
                     }
                 }
                 case DESIRED_STOPPED -> {

@@ -30,6 +30,25 @@ public interface AgentRuntime extends AutoCloseable {
 
     CompletableFuture<Void> remove(String id);
 
+    /**
+     * Delivers {@code signal} (e.g. "SIGHUP") to the container of that placement if it is running: {@code gantry kill}.
+     * Not a user stop: the restart policy still applies when the container exits. Ignored for unknown ids,
+     * other placements and containers that do not run.
+     */
+    /** Freezes a running container ({@code runc pause}: the freezer cgroup); reports PAUSED. */
+    default CompletableFuture<Void> pause(String id) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Thaws a paused container ({@code runc resume}); reports RUNNING. */
+    default CompletableFuture<Void> resume(String id) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    default CompletableFuture<Void> signal(String id, long placementVersion, String signal) {
+        return CompletableFuture.completedFuture(null);
+    }
+
     /** Stops and removes every container; from then on {@link #run} refuses new ones. */
     void removeAll();
 

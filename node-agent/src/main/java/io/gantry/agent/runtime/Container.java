@@ -46,13 +46,13 @@ final class Container {
     }
 
     synchronized boolean isLive() {
-        return state == ContainerState.RUNNING || state == ContainerState.STOPPING;
+        return state == ContainerState.RUNNING || state == ContainerState.STOPPING || state == ContainerState.PAUSED;
     }
 
     /** Still producing output or about to: log followers keep waiting. */
     synchronized boolean isActive() {
         return !removed && (restartPending || switch (state) {
-            case PENDING, PULLING, STARTING, RUNNING, STOPPING -> true;
+            case PENDING, PULLING, STARTING, RUNNING, STOPPING, PAUSED -> true;
             default -> false;
         });
     }

@@ -196,6 +196,75 @@ public final class ContainerRuntime implements AgentRuntime {
         return op(c, () -> doStop(c, timeout));
     }
 
+    @Override
+    public CompletableFuture<Void> pause(String id) {
+        Container c = containers.get(id);
+        if (c == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return op(c, () -> {
+            synchronized (c) {
+                if (c.removed || c.state != ContainerState.RUNNING) {
+                    return;
+                }
+            }
+            oci.pause(c.id());
+            synchronized (c) {
+                if (c.state == ContainerState.RUNNING) { // it may have exited meanwhile
+                    c.state = ContainerState.PAUSED;
+                    changed(c);
+                }
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> resume(String id) {
+        Container c = containers.get(id);
+        if (c == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return op(c, () -> {
+            synchronized (c) {
+                if (c.removed || c.state != ContainerState.PAUSED) {
+                    return;
+                }
+            }
+            oci.resume(c.id());
+            synchronized (c) {
+                if (c.state == ContainerState.PAUSED) {
+                    c.state = ContainerState.RUNNING;
+                    changed(c);
+                }
+            }
+        });
+    }
+
+    /**
+     * Not serialized with the container's other operations: a kill must get through while a stop still waits
+     * for the process to end (as {@code docker kill} hurries a {@code docker stop}).
+     */
+    @Override
+    public CompletableFuture<Void> signal(String id, long placementVersion, String signal) {
+        Container c = containers.get(id);
+        if (c == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        synchronized (c) {
+            if (c.removed || !c.isLive() || c.assignment.getPlacementVersion() != placementVersion) {
+                return CompletableFuture.completedFuture(null);
+            }
+        }
+        return CompletableFuture.runAsync(() -> {
+            try {
+                oci.kill(id, signal);
+                log.info("container {}: sent {}", id, signal);
+            } catch (IOException e) {
+                log.warn("container {}: sending {} failed: {}", id, signal, e.getMessage());
+            }
+        }, workers);
+    }
+
     /**
      * Kills, deletes and forgets the container, its rootfs, cgroups and files; reports REMOVED.
      * A failed attempt is retried with back-off; the future completes once the container is gone.
@@ -402,15 +471,20 @@ public final class ContainerRuntime implements AgentRuntime {
     // ------------------------------------------------------------------ stop / exit
 
     private void doStop(Container c, Duration timeout) throws IOException, InterruptedException {
+        boolean paused;
         synchronized (c) {
-            if (c.state != ContainerState.RUNNING) {
+            if (c.state != ContainerState.RUNNING && c.state != ContainerState.PAUSED) {
                 return;
             }
+            paused = c.state == ContainerState.PAUSED;
             c.state = ContainerState.STOPPING;
             changed(c);
         }
         String signal = c.stopSignal == null || c.stopSignal.isBlank() ? "SIGTERM" : c.stopSignal;
         oci.kill(c.id(), signal);
+        if (paused) {
+            thaw(c); // as Docker does: the signal is pending until the processes run again
+        }
         if (!awaitExit(c, timeout)) {
             oci.kill(c.id(), "SIGKILL");
             awaitExit(c, Duration.ofSeconds(10));
@@ -544,11 +618,23 @@ public final class ContainerRuntime implements AgentRuntime {
         }
     }
 
+    /** Thaws the container if runc has it paused; errors are only logged (it may be gone already). */
+    private void thaw(Container c) {
+        try {
+            if (oci.status(c.id()).filter("paused"::equals).isPresent()) {
+                oci.resume(c.id());
+            }
+        } catch (IOException e) {
+            log.warn("container {}: resume failed: {}", c.id(), e.getMessage());
+        }
+    }
+
     // ------------------------------------------------------------------ remove
 
     private void doRemove(Container c) {
         try {
             oci.kill(c.id(), "SIGKILL");
+            thaw(c); // a frozen process does not die of SIGKILL (cgroup v1) until it is thawed
             cleanup(c);
             deleteFiles(c);
         } catch (IOException | RuntimeException e) {
@@ -668,7 +754,7 @@ public final class ContainerRuntime implements AgentRuntime {
 
     private boolean adopt(Container c) throws IOException {
         switch (c.state) {
-            case RUNNING, STOPPING -> {
+            case RUNNING, STOPPING, PAUSED -> {
                 if (oci.status(c.id()).isEmpty() && !Files.exists(c.paths.exitFile())) {
                     cleanup(c);
                     c.state = ContainerState.EXITED;

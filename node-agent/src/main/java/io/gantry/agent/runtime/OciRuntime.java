@@ -160,6 +160,16 @@ public final class OciRuntime {
         }
     }
 
+    /** {@code runc pause}: freezes every process of the container (freezer cgroup, v1 or v2). */
+    public void pause(String id) throws IOException {
+        runc("pause", id);
+    }
+
+    /** {@code runc resume}: thaws them. */
+    public void resume(String id) throws IOException {
+        runc("resume", id);
+    }
+
     /** {@code runc delete --force}: kills what is left and removes runc's state and the cgroups. */
     public void delete(String id) throws IOException {
         if (!known(id)) {

@@ -59,4 +59,20 @@ class ReconcilerTest {
         Assignment staleRemove = a("x", DesiredState.DESIRED_REMOVED, 1);
         assertEquals(List.of(), Reconciler.reconcile(List.of(staleRemove), Map.of("x", local("x", ContainerState.RUNNING, 2))));
     }
+
+    @Test
+    void pausesRunningOnesAndResumesPausedOnes() {
+        Assignment paused = a("x", DesiredState.DESIRED_PAUSED, 1);
+        assertEquals(List.of(new ReconcileAction.Pause("x")),
+                Reconciler.reconcile(List.of(paused), Map.of("x", local("x", ContainerState.RUNNING, 1))));
+        assertEquals(List.of(), Reconciler.reconcile(List.of(paused), Map.of("x", local("x", ContainerState.PAUSED, 1))));
+        assertEquals(List.of(), Reconciler.reconcile(List.of(paused), Map.of("x", local("x", ContainerState.EXITED, 1))));
+        Assignment running = a("x", DesiredState.DESIRED_RUNNING, 1);
+        assertEquals(List.of(new ReconcileAction.Resume("x")),
+                Reconciler.reconcile(List.of(running), Map.of("x", local("x", ContainerState.PAUSED, 1))));
+        Assignment stopped = a("x", DesiredState.DESIRED_STOPPED, 1);
+        assertEquals(List.of(new ReconcileAction.Stop("x", Duration.ofSeconds(10))),
+                Reconciler.reconcile(List.of(stopped), Map.of("x", local("x", ContainerState.PAUSED, 1))),
+                "a paused container is stopped too");
+    }
 }

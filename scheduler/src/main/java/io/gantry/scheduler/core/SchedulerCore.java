@@ -264,7 +264,7 @@ public final class SchedulerCore implements AutoCloseable {
             }
             return CompletableFuture.completedFuture(w);
         }
-        if (w.getDesired() == DesiredState.DESIRED_RUNNING) {
+        if (w.getDesired() == DesiredState.DESIRED_RUNNING || w.getDesired() == DesiredState.DESIRED_PAUSED) {
             w = w.toBuilder().setDesired(DesiredState.DESIRED_STOPPED).build();
             stopTimeouts.put(w.getId(), timeout);
             put(w);
@@ -277,6 +277,153 @@ public final class SchedulerCore implements AutoCloseable {
         return await(w, SchedulerCore::isFinished, Duration.ofSeconds(timeout).plus(WAIT_SLACK),
                 () -> Status.DEADLINE_EXCEEDED.withDescription("timed out waiting for container " + name + " to stop")
                         .asRuntimeException());
+    }
+
+    /**
+     * {@code gantry kill}: a one-shot signal to the node running the container. Not a desired-state change: the
+     * container exits as usual and its restart policy applies.
+     */
+    public synchronized Workload kill(String ref, String signal) {
+        ensureOpen();
+        String canonical;
+        try {
+            canonical = Signals.canonical(signal);
+        } catch (IllegalArgumentException e) {
+            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+        var w = resolve(ref);
+        if (w.getState() == ContainerState.PAUSED || w.getDesired() == DesiredState.DESIRED_PAUSED) {
+            throw Status.FAILED_PRECONDITION.withDescription("container " + ref + " is paused: unpause it first").asRuntimeException();
+        }
+        if (w.getNode().isEmpty() || w.getState() != ContainerState.RUNNING) {
+            throw Status.FAILED_PRECONDITION.withDescription("container " + ref + " is not running").asRuntimeException();
+        }
+        var session = sessions.get(w.getNode());
+        if (session == null || !isNodeReady(w.getNode())) {
+            throw Status.UNAVAILABLE.withDescription("node " + w.getNode() + " of container " + ref + " is not connected")
+                    .asRuntimeException();
+        }
+        session.send(SchedulerMessage.newBuilder().setSignal(io.gantry.proto.Signal.newBuilder().setWorkloadId(w.getId())
+                .setPlacementVersion(w.getPlacementVersion()).setSignal(canonical)).build());
+        log.info("kill {} ({}) with {}", w.getId(), w.getSpec().getName(), canonical);
+        return w;
+    }
+
+    /**
+     * {@code gantry start}: a finished (or stopped) container runs again, on its node if that node is up. A new
+     * placement version makes the agent replace its old container (which goes with its log). Starting a running
+     * container is a no-op, as in Docker.
+     */
+    public synchronized Workload startAgain(String ref) {
+        ensureOpen();
+        var w = resolve(ref);
+        if (w.getDesired() == DesiredState.DESIRED_RUNNING && !isFinished(w)) {
+            return w;
+        }
+        if (!w.getService().isEmpty()) { // its service decides which of its replicas run
+            throw Status.FAILED_PRECONDITION.withDescription("container " + ref
+                    + " is a service replica: scale or update its service instead").asRuntimeException();
+        }
+        return rerun(w, ref);
+    }
+
+    /** {@code gantry restart}: stop (with the timeout: the agent stops the old one gracefully) and start anew. */
+    public synchronized Workload restart(String ref, int timeoutSeconds) {
+        ensureOpen();
+        var w = resolve(ref);
+        stopTimeouts.put(w.getId(), timeoutSeconds > 0 ? timeoutSeconds : DEFAULT_STOP_TIMEOUT_SECONDS);
+        return rerun(w, ref);
+    }
+
+    private Workload rerun(Workload w, String ref) {
+        if (w.getDesired() == DesiredState.DESIRED_REMOVED) {
+            throw Status.FAILED_PRECONDITION.withDescription("container " + ref + " is being removed").asRuntimeException();
+        }
+        var b = w.toBuilder().setDesired(DesiredState.DESIRED_RUNNING).setState(ContainerState.PENDING).clearExitCode()
+                .clearFinishedAtMs().clearStartedAtMs().setReason("").clearRejections();
+        boolean onReadyNode = !w.getNode().isEmpty() && isNodeReady(w.getNode());
+        if (onReadyNode) {
+            b.setPlacementVersion(w.getPlacementVersion() + 1);
+        } else {
+            b.setNode(""); // unplaced, or its node is down: placed anew (placing bumps the version)
+        }
+        var again = b.build();
+        put(again);
+        if (onReadyNode) {
+            pushAssignments(again.getNode());
+        } else if (!w.getNode().isEmpty()) {
+            pushAssignments(w.getNode());
+        }
+        requestEvaluation();
+        log.info("start {} ({}) again{}", again.getId(), again.getSpec().getName(),
+                onReadyNode ? " on " + again.getNode() : ": to be placed");
+        return again;
+    }
+
+    /**
+     * {@code gantry pause}: desired PAUSED, which the agent reconciles with {@code runc pause}. Completes once the
+     * agent reports it PAUSED (or after a bounded wait, with the state known then).
+     */
+    public synchronized CompletableFuture<Workload> pause(String ref) {
+        ensureOpen();
+        var w = resolve(ref);
+        if (!w.getService().isEmpty()) {
+            throw Status.FAILED_PRECONDITION.withDescription("container " + ref + " is a service replica: it cannot be paused")
+                    .asRuntimeException();
+        }
+        if (w.getDesired() == DesiredState.DESIRED_PAUSED || w.getState() == ContainerState.PAUSED) {
+            throw Status.FAILED_PRECONDITION.withDescription("container " + ref + " is already paused").asRuntimeException();
+        }
+        if (w.getDesired() != DesiredState.DESIRED_RUNNING || w.getState() != ContainerState.RUNNING) {
+            throw Status.FAILED_PRECONDITION.withDescription("container " + ref + " is not running").asRuntimeException();
+        }
+        var paused = w.toBuilder().setDesired(DesiredState.DESIRED_PAUSED).build();
+        put(paused);
+        pushAssignments(paused.getNode());
+        return await(paused, x -> x.getState() != ContainerState.RUNNING || x.getDesired() != DesiredState.DESIRED_PAUSED,
+                WAIT_SLACK, () -> null);
+    }
+
+    /** {@code gantry unpause}: desired RUNNING again ({@code runc resume}). */
+    public synchronized CompletableFuture<Workload> unpause(String ref) {
+        ensureOpen();
+        var w = resolve(ref);
+        if (w.getDesired() != DesiredState.DESIRED_PAUSED) {
+            throw Status.FAILED_PRECONDITION.withDescription("container " + ref + " is not paused").asRuntimeException();
+        }
+        var running = w.toBuilder().setDesired(DesiredState.DESIRED_RUNNING).build();
+        put(running);
+        pushAssignments(running.getNode());
+        return await(running, x -> x.getState() != ContainerState.PAUSED || x.getDesired() != DesiredState.DESIRED_RUNNING,
+                WAIT_SLACK, () -> null);
+    }
+
+    /** {@code gantry rename}: a new name for a plain container (a replica's name is its service's). */
+    public synchronized Workload rename(String ref, String newName) {
+        ensureOpen();
+        if (newName == null || newName.isBlank()) {
+            throw Status.INVALID_ARGUMENT.withDescription("a new container name is required").asRuntimeException();
+        }
+        if (!SpecValidator.NAME.matcher(newName).matches()) {
+            throw Status.INVALID_ARGUMENT.withDescription("invalid container name \"" + newName
+                    + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed").asRuntimeException();
+        }
+        var w = resolve(ref);
+        if (!w.getService().isEmpty()) {
+            throw Status.FAILED_PRECONDITION.withDescription("container " + ref + " is a service replica: it cannot be renamed")
+                    .asRuntimeException();
+        }
+        if (w.getSpec().getName().equals(newName)) {
+            return w;
+        }
+        if (nameTaken(newName)) {
+            throw Status.ALREADY_EXISTS.withDescription("container name \"" + newName + "\" is already in use")
+                    .asRuntimeException();
+        }
+        var renamed = w.toBuilder().setSpec(w.getSpec().toBuilder().setName(newName)).build();
+        put(renamed); // cache() moves the name index
+        log.info("rename {} from {} to {}", w.getId(), w.getSpec().getName(), newName);
+        return renamed;
     }
 
     /**
@@ -788,8 +935,9 @@ public final class SchedulerCore implements AutoCloseable {
             if (w.getDesired() == DesiredState.DESIRED_REMOVED) {
                 writes.add(new Write.DeleteWorkload(id));
                 deleted.add(w);
-            } else if (w.getDesired() == DesiredState.DESIRED_RUNNING && holdsResources(w)) {
-                var m = w.toBuilder().setNode("").setState(ContainerState.PENDING).setReason(why + "; to be placed again")
+            } else if ((w.getDesired() == DesiredState.DESIRED_RUNNING || w.getDesired() == DesiredState.DESIRED_PAUSED)
+                    && holdsResources(w)) {
+                var m = w.toBuilder().setDesired(DesiredState.DESIRED_RUNNING).setNode("").setState(ContainerState.PENDING).setReason(why + "; to be placed again")
                         .clearRejections().clearExitCode().clearStartedAtMs().clearFinishedAtMs().build();
                 writes.add(new Write.PutWorkload(m, true));
                 moved.add(m);
@@ -833,6 +981,10 @@ public final class SchedulerCore implements AutoCloseable {
         boolean freed = holdsResources(w) && !holdsResources(updated);
         if (!updated.equals(w)) {
             observe(updated);
+        }
+        if (updated.getDesired() == DesiredState.DESIRED_PAUSED && s.getState() == ContainerState.RUNNING
+                && w.getState() != ContainerState.RUNNING) {
+            pushAssignments(nodeName); // (re)started while it should be paused: the agent pauses it on this push
         }
         autoRemoveIfDue(updated);
         if (freed || (w.getState() != updated.getState() && inRollingUpdate(updated))) {

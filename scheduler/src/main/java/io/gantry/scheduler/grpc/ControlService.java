@@ -109,6 +109,38 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     }
 
     @Override
+    public void kill(io.gantry.proto.KillRequest request, StreamObserver<io.gantry.proto.KillResponse> out) {
+        unary(out, core -> io.gantry.proto.KillResponse.newBuilder().setWorkload(core.kill(request.getRef(), request.getSignal())).build());
+    }
+
+    @Override
+    public void start(io.gantry.proto.StartRequest request, StreamObserver<io.gantry.proto.StartResponse> out) {
+        unary(out, core -> io.gantry.proto.StartResponse.newBuilder().setWorkload(core.startAgain(request.getRef())).build());
+    }
+
+    @Override
+    public void restart(io.gantry.proto.RestartRequest request, StreamObserver<io.gantry.proto.RestartResponse> out) {
+        unary(out, core -> io.gantry.proto.RestartResponse.newBuilder()
+                .setWorkload(core.restart(request.getRef(), request.getTimeoutSeconds())).build());
+    }
+
+    @Override
+    public void rename(io.gantry.proto.RenameRequest request, StreamObserver<io.gantry.proto.RenameResponse> out) {
+        unary(out, core -> io.gantry.proto.RenameResponse.newBuilder()
+                .setWorkload(core.rename(request.getRef(), request.getNewName())).build());
+    }
+
+    @Override
+    public void pause(io.gantry.proto.PauseRequest request, StreamObserver<io.gantry.proto.PauseResponse> out) {
+        async(out, core -> core.pause(request.getRef()), w -> io.gantry.proto.PauseResponse.newBuilder().setWorkload(w).build());
+    }
+
+    @Override
+    public void unpause(io.gantry.proto.UnpauseRequest request, StreamObserver<io.gantry.proto.UnpauseResponse> out) {
+        async(out, core -> core.unpause(request.getRef()), w -> io.gantry.proto.UnpauseResponse.newBuilder().setWorkload(w).build());
+    }
+
+    @Override
     public void wait(WaitRequest request, StreamObserver<Workload> out) {
         async(out, core -> core.waitFor(request.getRef()), Function.identity());
     }
