@@ -1,38 +1,37 @@
 package io.gantry.ctl.cmd;
 
 import io.gantry.ctl.Main;
-import io.gantry.ctl.cli.CliException;
 import io.gantry.ctl.cli.SchedulerClient;
 import io.grpc.StatusRuntimeException;
-
+import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
+import picocli.CommandLine;
 
-/** Applies one action to several containers, as `docker stop a b c` does: all are tried, each failure is a line. */
+/**
+ * Applies one call to each container like {@code docker stop a b c}: all are tried, each one done is printed
+ * (on the command's own writer, so that tests see it), and each failure is a line.
+ */
 final class ForEach {
     private ForEach() {
     }
 
-    static int run(Main main, List<String> refs, BiConsumer<SchedulerClient, String> action) {
-        int failures = 0;
-        String lastError = null;
+    static int run(Main main, CommandLine.Model.CommandSpec spec, List<String> refs,
+                   BiConsumer<SchedulerClient, String> action) {
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> errors = new ArrayList<>();
         try (SchedulerClient client = main.connect()) {
             for (String ref : refs) {
                 try {
                     action.accept(client, ref);
-                    System.out.println(ref);
+                    out.println(ref);
                 } catch (StatusRuntimeException e) {
-                    failures++;
-                    lastError = SchedulerClient.describe(e);
-                    if (refs.size() > 1) {
-                        System.err.println("gantry: " + lastError);
-                    }
+                    errors.add(SchedulerClient.describe(e));
                 }
             }
         }
-        if (failures == 0) {
-            return 0;
-        }
-        throw new CliException(refs.size() > 1 ? failures + " of " + refs.size() + " failed" : lastError, 1);
+        out.flush();
+        return Services.reportFailures(errors, refs.size(), spec.commandLine().getErr());
     }
 }

@@ -37,7 +37,7 @@ public final class KillCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), RunCommand.EXIT_GANTRY_ERROR); // nothing was sent
         }
-        return ContainerCommand.forEach(main, spec, refs, (client, ref) ->
+        return ForEach.run(main, spec, refs, (client, ref) ->
                 client.call(s -> s.kill(KillRequest.newBuilder().setRef(ref).setSignal(canonical).build())));
     }
 }

@@ -25,7 +25,7 @@ public final class PauseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ContainerCommand.forEach(main, spec, refs, (client, ref) ->
+        return ForEach.run(main, spec, refs, (client, ref) ->
                 client.call(s -> s.pause(PauseRequest.newBuilder().setRef(ref).build())));
     }
 }

@@ -33,7 +33,7 @@ public final class RestartCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid argument \"" + timeout + "\" for \"--time\": must not be negative");
         }
-        return ContainerCommand.forEach(main, spec, refs, (client, ref) ->
+        return ForEach.run(main, spec, refs, (client, ref) ->
                 client.call(s -> s.restart(RestartRequest.newBuilder().setRef(ref).setTimeoutSeconds(timeout).build())));
     }
 }

@@ -2,9 +2,11 @@ package io.gantry.ctl.cmd;
 
 import io.gantry.ctl.Main;
 import io.gantry.proto.RemoveRequest;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.ParentCommand;
 
 import java.util.List;
@@ -16,6 +18,9 @@ public final class RmCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = {"-f", "--force"}, description = "Force the removal of a running container (uses SIGKILL)")
     boolean force;
 
@@ -24,7 +29,7 @@ public final class RmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ForEach.run(main, refs, (client, ref) ->
+        return ForEach.run(main, spec, refs, (client, ref) ->
                 client.call(s -> s.remove(RemoveRequest.newBuilder().setRef(ref).setForce(force).build())));
     }
 }

@@ -25,7 +25,7 @@ public final class StartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ContainerCommand.forEach(main, spec, refs, (client, ref) ->
+        return ForEach.run(main, spec, refs, (client, ref) ->
                 client.call(s -> s.start(StartRequest.newBuilder().setRef(ref).build())));
     }
 }

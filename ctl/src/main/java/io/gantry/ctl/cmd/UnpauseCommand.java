@@ -25,7 +25,7 @@ public final class UnpauseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ContainerCommand.forEach(main, spec, refs, (client, ref) ->
+        return ForEach.run(main, spec, refs, (client, ref) ->
                 client.call(s -> s.unpause(UnpauseRequest.newBuilder().setRef(ref).build())));
     }
 }
