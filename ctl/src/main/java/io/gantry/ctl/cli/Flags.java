@@ -4,6 +4,7 @@ import io.gantry.proto.RestartPolicy;
 
 import java.math.BigDecimal;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -110,6 +111,38 @@ public final class Flags {
         }
         String inherited = callerEnv.get(key);
         return inherited == null ? null : key + "=" + inherited;
+    }
+
+    /**
+     * Docker's {@code --env-file}: one {@code KEY=VALUE} per line, taken as written (no quotes are removed);
+     * {@code KEY} alone passes the caller's value; blank lines and lines starting with {@code #} are skipped.
+     */
+    public static List<String> envFile(java.nio.file.Path file, Map<String, String> callerEnv) {
+        List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException("invalid argument \"" + file + "\" for \"--env-file\": no such file");
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException("invalid argument \"" + file + "\" for \"--env-file\": cannot read it ("
+                    + e.getMessage() + ")");
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).stripLeading();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            try {
+                String kv = env(line, callerEnv);
+                if (kv != null) {
+                    out.add(kv);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     /** {@code k=v[,k=v...]} labels for agents. */

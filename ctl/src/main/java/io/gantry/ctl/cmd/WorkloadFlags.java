@@ -39,6 +39,9 @@ public final class WorkloadFlags {
     @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Set an environment variable (KEY alone passes this shell's value)")
     List<String> env = new ArrayList<>();
 
+    @Option(names = "--env-file", paramLabel = "FILE", description = "Read environment variables from a file, one KEY=VALUE per line (-e wins)")
+    List<java.nio.file.Path> envFiles = new ArrayList<>();
+
     @Option(names = {"-m", "--memory"}, paramLabel = "BYTES", description = "Memory limit, e.g. 64m, 1g")
     String memory;
 
@@ -134,6 +137,9 @@ public final class WorkloadFlags {
                 .addAllCommand(command)
                 .setResources(res)
                 .setRestart(Flags.restart(restart != null ? restart : defaultRestart));
+        for (var file : envFiles) {
+            b.addAllEnv(Flags.envFile(file, callerEnv)); // first, so that -e overrides, as in Docker
+        }
         for (String e : env) {
             String kv = Flags.env(e, callerEnv);
             if (kv != null) {

@@ -57,4 +57,22 @@ class RunCommandFlagsTest {
         assertThatThrownBy(() -> parse("-m", "1k", "busybox").buildSpec()).hasMessageContaining("minimum memory limit");
         assertThatThrownBy(() -> parse("--constraint", "zone==a", "busybox").buildSpec()).hasMessageStartingWith("invalid constraint");
     }
+
+    @Test
+    void envFilesComeFirstAndMinusEWins(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var file = dir.resolve("app.env");
+        java.nio.file.Files.writeString(file, "# settings\n\nA=from-file\nB=two words \"quoted\"\n  C=3\nPATH\n");
+        WorkloadSpec spec = parse("--env-file", file.toString(), "-e", "A=from-flag", "busybox").buildSpec();
+        assertThat(spec.getEnvList()).containsExactly("A=from-file", "B=two words \"quoted\"", "C=3",
+                "PATH=" + System.getenv("PATH"), "A=from-flag");
+
+        var missing = dir.resolve("nope.env");
+        assertThat(org.junit.jupiter.api.Assertions.assertThrows(io.gantry.ctl.cli.CliException.class,
+                () -> parse("--env-file", missing.toString(), "busybox").buildSpec()).getMessage())
+                .isEqualTo("invalid argument \"" + missing + "\" for \"--env-file\": no such file");
+        java.nio.file.Files.writeString(file, "OK=1\n=bad\n");
+        assertThat(org.junit.jupiter.api.Assertions.assertThrows(io.gantry.ctl.cli.CliException.class,
+                () -> parse("--env-file", file.toString(), "busybox").buildSpec()).getMessage())
+                .isEqualTo(file + " line 2: invalid environment variable \"=bad\": expected KEY=VALUE");
+    }
 }
