@@ -166,6 +166,8 @@ class DevClusterIT {
         assertThat(seconds).as("logs -f waited for the container").isGreaterThanOrEqualTo(1);
         Gantry.Result tail = gantry("logs", "--tail", "1", "follow-me");
         assertThat(tail.out()).isEqualTo("line3\n");
+        assertThat(gantry("logs", "--since", "1h", "follow-me").out()).isEqualTo("line1\nline2\nline3\n");
+        assertThat(gantry("logs", "--until", "2020-01-01T00:00:00Z", "follow-me").out()).isEmpty();
         assertThat(gantry("ps", "-a").out()).contains("follow-me").contains("Exited (0)");
         assertThat(gantry("rm", "follow-me").exit()).isZero();
         assertThat(gantry("ps", "-a").out()).doesNotContain("follow-me");

@@ -374,7 +374,8 @@ public final class NodeAgent implements AutoCloseable {
             return;
         }
         try {
-            new LogReader(source.get().file()).stream(request.getTail(), request.getFollow(), source.get().active(),
+            new LogReader(source.get().file()).stream(request.getTail(), request.getSinceNanos(), request.getUntilNanos(),
+                    request.getFollow(), source.get().active(),
                     () -> cancelledLogs.contains(id) || !s.open || closed,
                     entries -> send(logChunk(id).addAllEntries(entries).build()));
             send(logChunk(id).setDone(true).build());

@@ -14,7 +14,10 @@ final class LogPrinter {
     }
 
     static void stream(SchedulerClient client, String ref, boolean follow, int tail, boolean timestamps) {
-        LogsRequest request = LogsRequest.newBuilder().setRef(ref).setFollow(follow).setTail(tail).build();
+        stream(client, LogsRequest.newBuilder().setRef(ref).setFollow(follow).setTail(tail).build(), timestamps);
+    }
+
+    static void stream(SchedulerClient client, LogsRequest request, boolean timestamps) {
         // Pull the first entry inside call() so that a leader redirect is followed.
         record Started(Iterator<LogEntry> rest, LogEntry first) { }
         Started started = client.call(s -> {

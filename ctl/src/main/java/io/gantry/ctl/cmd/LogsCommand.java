@@ -2,6 +2,8 @@ package io.gantry.ctl.cmd;
 
 import io.gantry.ctl.Main;
 import io.gantry.ctl.cli.SchedulerClient;
+import io.gantry.ctl.cli.Timestamps;
+import io.gantry.proto.LogsRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,14 +26,24 @@ public final class LogsCommand implements Callable<Integer> {
     @Option(names = {"-t", "--timestamps"}, description = "Show timestamps")
     boolean timestamps;
 
+    @Option(names = "--since", paramLabel = "TIME", description = "Only entries since TIME: 2026-11-22T15:04:05Z, Unix seconds, or a duration before now (10m)")
+    String since;
+
+    @Option(names = "--until", paramLabel = "TIME", description = "Only entries before TIME (same forms as --since)")
+    String until;
+
     @Parameters(paramLabel = "CONTAINER")
     String ref;
 
     @Override
     public Integer call() {
         int lines = parseTail(tail);
+        var now = java.time.Instant.now();
+        long sinceNanos = since == null ? 0 : Timestamps.parseNanos("--since", since, now);
+        long untilNanos = until == null ? 0 : Timestamps.parseNanos("--until", until, now);
         try (SchedulerClient client = main.connect()) {
-            LogPrinter.stream(client, ref, follow, lines, timestamps);
+            LogPrinter.stream(client, LogsRequest.newBuilder().setRef(ref).setFollow(follow).setTail(lines)
+                    .setSinceNanos(sinceNanos).setUntilNanos(untilNanos).build(), timestamps);
         }
         return 0;
     }

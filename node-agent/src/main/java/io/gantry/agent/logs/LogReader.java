@@ -28,11 +28,19 @@ public final class LogReader {
 
     /** The last {@code tail} entries ({@code -1}: all) of what is in the file now. */
     public List<LogEntry> tail(int tail) throws IOException {
+        return tail(tail, e -> true);
+    }
+
+    /** The last {@code tail} entries that {@code keep} accepts. */
+    public List<LogEntry> tail(int tail, java.util.function.Predicate<LogEntry> keep) throws IOException {
         // Reads the file in bounded chunks, keeping only the last `tail` entries in memory.
         Deque<LogEntry> kept = new ArrayDeque<>();
         List<LogEntry> chunk;
         while (!(chunk = readNew()).isEmpty()) {
             for (LogEntry e : chunk) {
+                if (!keep.test(e)) {
+                    continue;
+                }
                 kept.addLast(e);
                 if (tail >= 0 && kept.size() > tail) {
                     kept.removeFirst();
@@ -48,15 +56,33 @@ public final class LogReader {
      */
     public void stream(int tail, boolean follow, BooleanSupplier active, BooleanSupplier cancelled,
                        Consumer<List<LogEntry>> sink) throws IOException, InterruptedException {
-        emit(tail(tail), sink);
+        stream(tail, 0, 0, follow, active, cancelled, sink);
+    }
+
+    /**
+     * As above, keeping only entries stamped in [{@code sinceNanos}, {@code untilNanos}] (0: unbounded). With an
+     * end, following stops at the first entry past it.
+     */
+    public void stream(int tail, long sinceNanos, long untilNanos, boolean follow, BooleanSupplier active,
+                       BooleanSupplier cancelled, Consumer<List<LogEntry>> sink) throws IOException, InterruptedException {
+        java.util.function.Predicate<LogEntry> inWindow = e -> e.getTimestampNanos() >= sinceNanos
+                && (untilNanos <= 0 || e.getTimestampNanos() <= untilNanos);
+        emit(tail(tail, inWindow), sink);
         if (!follow) {
             return;
         }
         while (!cancelled.getAsBoolean()) {
             boolean wasActive = active.getAsBoolean();
-            List<LogEntry> fresh = readNew();
+            List<LogEntry> read = readNew();
+            List<LogEntry> fresh = read.stream().filter(inWindow).toList();
             emit(fresh, sink);
-            if (fresh.isEmpty()) {
+            if (untilNanos > 0 && fresh.size() < read.size() && read.getLast().getTimestampNanos() > untilNanos) {
+                return; // past the end asked for
+            }
+            if (read.isEmpty() && untilNanos > 0 && System.currentTimeMillis() * 1_000_000L > untilNanos) {
+                return;
+            }
+            if (read.isEmpty()) {
                 if (!wasActive) {
                     return; // checked before the last read: nothing can follow
                 }

@@ -472,7 +472,8 @@ public final class SchedulerCore implements AutoCloseable {
     }
 
     /** Starts relaying the workload's logs to {@code caller}; the agent streams them as LogChunks. */
-    public void openLogs(String ref, boolean follow, int tail, ServerCallStreamObserver<LogEntry> caller) {
+    public void openLogs(io.gantry.proto.LogsRequest request, ServerCallStreamObserver<LogEntry> caller) {
+        String ref = request.getRef();
         AgentSession session;
         Workload w;
         synchronized (this) {
@@ -493,7 +494,8 @@ public final class SchedulerCore implements AutoCloseable {
             return; // the agent disconnected meanwhile; the caller got UNAVAILABLE
         }
         session.send(SchedulerMessage.newBuilder().setLogRequest(LogRequest.newBuilder().setRequestId(requestId)
-                .setWorkloadId(w.getId()).setFollow(follow).setTail(tail)).build());
+                .setWorkloadId(w.getId()).setFollow(request.getFollow()).setTail(request.getTail())
+                .setSinceNanos(request.getSinceNanos()).setUntilNanos(request.getUntilNanos())).build());
     }
 
     /** {@code node update}, {@code node drain}, {@code node activate}. */

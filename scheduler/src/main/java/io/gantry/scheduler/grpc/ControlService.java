@@ -148,7 +148,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void logs(LogsRequest request, StreamObserver<LogEntry> out) {
         try {
-            core().openLogs(request.getRef(), request.getFollow(), request.getTail(), (ServerCallStreamObserver<LogEntry>) out);
+            core().openLogs(request, (ServerCallStreamObserver<LogEntry>) out);
         } catch (RuntimeException e) {
             out.onError(Errors.toStatus(e));
         }
