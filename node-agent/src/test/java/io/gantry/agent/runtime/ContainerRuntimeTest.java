@@ -25,31 +25,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Real runc + conmon with a busybox rootfs. Needs root. */
-class ContainerRuntimeTest {
-    @TempDir
-    Path tmp;
-    RuntimeFixture fx;
-    ContainerRuntime runtime;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new RuntimeFixture(tmp);
-        runtime = fx.newRuntime();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        runtime.removeAll();
-        runtime.close();
-        fx.assertClean();
-    }
-
+class ContainerRuntimeTest extends RealRuntimeTest {
     private ContainerStatus runToEnd(String id, WorkloadSpec spec) {
         runtime.run(assignment(id, spec));
         await().atMost(Duration.ofSeconds(20)).until(() -> {

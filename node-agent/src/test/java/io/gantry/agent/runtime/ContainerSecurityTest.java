@@ -26,34 +26,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The issue's security list against real runc containers (busybox): each attack must fail inside
  * the default container, and each opt-in (--cap-add, --privileged, seccomp=unconfined...) must work.
  */
-class ContainerSecurityTest {
-    @TempDir
-    Path tmp;
-    RuntimeFixture fx;
-    ContainerRuntime runtime;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new RuntimeFixture(tmp);
-        runtime = fx.newRuntime();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        runtime.removeAll();
-        runtime.close();
-        fx.assertClean();
-    }
-
+class ContainerSecurityTest extends RealRuntimeTest {
     private ContainerStatus runToEnd(String id, WorkloadSpec spec) {
         runtime.run(assignment(id, spec));
         await().atMost(Duration.ofSeconds(20)).until(() -> {

@@ -11,31 +11,10 @@ import io.gantry.proto.ContainerState;
 import io.gantry.proto.RestartPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code gantry kill} and {@code pause}/{@code unpause} on a real runc container. */
-class ContainerSignalTest {
-    @TempDir
-    Path tmp;
-    RuntimeFixture fx;
-    ContainerRuntime runtime;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new RuntimeFixture(tmp);
-        runtime = fx.newRuntime();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        runtime.removeAll();
-        runtime.close();
-        fx.assertClean();
-    }
-
+class ContainerSignalTest extends RealRuntimeTest {
     private ContainerState state(String id) {
         return runtime.status(id).orElseThrow().getState();
     }
