@@ -213,7 +213,7 @@ public final class SchedulerCore implements AutoCloseable {
                 .setDesired(DesiredState.DESIRED_RUNNING).setCreatedAtMs(clock.millis())
                 .setAttached(request.getAttached()).build();
         // Decide first, then write once: the new workload holds nothing yet, so the snapshot is the same.
-        var placed = decide(w, snapshots());
+        var placed = decide(w, Ask.of(w), snapshots());
         try {
             fenced(() -> store.createWorkload(placed));
         } catch (StoreException e) {
@@ -1023,8 +1023,8 @@ public final class SchedulerCore implements AutoCloseable {
         return removing;
     }
 
-    private Workload decide(Workload w, PlacementRound round) {
-        var decision = round.place(askOf(w), seedFor(w.getId()));
+    private Workload decide(Workload w, Ask ask, PlacementRound round) {
+        var decision = round.place(ask, seedFor(w.getId()));
         return switch (decision) {
             case PlacementDecision.Placed p -> placedOn(w, p.node());
             case PlacementDecision.Unplaceable u -> w.toBuilder().clearRejections()
@@ -1042,14 +1042,6 @@ public final class SchedulerCore implements AutoCloseable {
         return settings.seed() * 0x9E3779B97F4A7C15L + Long.parseLong(id, 16);
     }
 
-    static Ask askOf(Workload w) {
-        return Ask.of(w);
-    }
-
-    private static List<HostPort> hostPorts(Workload w) {
-        return w.getSpec().getPortsList().stream().filter(p -> p.getHostPort() > 0)
-                .map(p -> new HostPort(p.getHostPort(), p.getProtocol())).toList();
-    }
 
     /** What the workloads placed on a node hold of it. */
     private static final class Usage {
@@ -1066,7 +1058,7 @@ public final class SchedulerCore implements AutoCloseable {
             memory += sign * r.getMemoryBytes();
             count += sign;
             if (w.getSpec().getPortsCount() > 0) {
-                hostPorts(w).forEach(p -> ports.merge(p, sign, (a, b) -> a + b == 0 ? null : a + b));
+                HostPort.of(w.getSpec()).forEach(p -> ports.merge(p, sign, (a, b) -> a + b == 0 ? null : a + b));
             }
             if (!w.getService().isEmpty()) {
                 replicas.merge(w.getService(), sign, (a, b) -> a + b == 0 ? null : a + b);
@@ -1151,9 +1143,10 @@ public final class SchedulerCore implements AutoCloseable {
             }
         }
         for (var w : pending) {
-            var next = decide(w, round);
+            var ask = Ask.of(w); // once: placing and booking it must see the same ask
+            var next = decide(w, ask, round);
             if (!next.getNode().isEmpty()) {
-                round.add(next.getNode(), askOf(next));
+                round.add(next.getNode(), ask);
             }
             if (!next.equals(workloads.get(w.getId()))) {
                 changed.put(next.getId(), next);

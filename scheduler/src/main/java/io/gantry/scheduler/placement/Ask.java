@@ -36,9 +36,7 @@ public record Ask(long cpuMillis, long memoryBytes, List<HostPort> ports, String
     public static Ask of(Workload w) {
         var spec = w.getSpec();
         var r = spec.getResources();
-        var ports = spec.getPortsList().stream().filter(p -> p.getHostPort() > 0)
-                .map(p -> new HostPort(p.getHostPort(), p.getProtocol())).toList();
-        return new Ask(r.getCpuMillis(), r.getMemoryBytes(), ports, w.getService(),
+        return new Ask(r.getCpuMillis(), r.getMemoryBytes(), HostPort.of(spec), w.getService(),
                 Constraints.constraintsOf(spec.getConstraintsList()), Constraints.preferencesOf(spec.getPreferencesList()));
     }
 
