@@ -155,6 +155,15 @@ public final class SchedulerClient implements AutoCloseable {
                 || d.contains("UNAVAILABLE");
     }
 
+    /**
+     * An async stub on the leader, for streaming calls that cannot be retried once started (node sessions,
+     * events): {@code probe} is a cheap unary call made first through {@link #call}, which finds the leader.
+     */
+    public ControlGrpc.ControlStub leaderAsync(Function<ControlGrpc.ControlBlockingStub, ?> probe) {
+        call(probe);
+        return ControlGrpc.newStub(channel(preferred != null ? preferred : addresses.getFirst()));
+    }
+
     private synchronized ManagedChannel channel(String address) {
         return channels.computeIfAbsent(address, a -> {
             int colon = a.lastIndexOf(':');

@@ -3,6 +3,7 @@ package io.gantry.scheduler.core;
 import io.gantry.proto.LogCancel;
 import io.gantry.proto.LogChunk;
 import io.gantry.proto.SchedulerMessage;
+import io.gantry.proto.SessionFrame;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
@@ -13,6 +14,7 @@ public final class AgentSession {
     private final String nodeName;
     private final StreamObserver<SchedulerMessage> out;
     private final Map<Long, LogRelay> logs = new ConcurrentHashMap<>();
+    private final Map<Long, SessionRelay> nodeSessions = new ConcurrentHashMap<>();
     private boolean closed;
 
     public AgentSession(String nodeName, StreamObserver<SchedulerMessage> out) {
@@ -83,7 +85,45 @@ public final class AgentSession {
         }
     }
 
+    /** Like {@link #openLog}: registers a node session's relay unless the stream already ended. */
+    synchronized boolean openSession(long sessionId, SessionRelay relay) {
+        if (closed) {
+            relay.fail(Status.UNAVAILABLE.withDescription("node " + nodeName + " is not connected"));
+            return false;
+        }
+        nodeSessions.put(sessionId, relay);
+        return true;
+    }
+
+    /** A CLI frame for an open session: to the agent, tagged with the session. */
+    void forward(long sessionId, SessionFrame frame) {
+        if (nodeSessions.containsKey(sessionId)) {
+            send(SchedulerMessage.newBuilder().setSession(frame.toBuilder().setSessionId(sessionId)).build());
+        }
+    }
+
+    /** The CLI went away: forget the relay and tell the agent to end what the session started. */
+    void cancelSession(long sessionId) {
+        if (nodeSessions.remove(sessionId) != null) {
+            send(SchedulerMessage.newBuilder().setSession(SessionFrame.newBuilder().setSessionId(sessionId)
+                    .setCancel(true)).build());
+        }
+    }
+
+    void relay(SessionFrame frame) {
+        var relay = nodeSessions.get(frame.getSessionId());
+        if (relay != null && relay.accept(frame)) {
+            nodeSessions.remove(frame.getSessionId());
+        }
+    }
+
     private void failLogs(Status status) {
+        for (var id : nodeSessions.keySet()) {
+            var relay = nodeSessions.remove(id);
+            if (relay != null) {
+                relay.fail(status);
+            }
+        }
         for (var id : logs.keySet()) {
             var relay = logs.remove(id);
             if (relay != null) {

@@ -66,6 +66,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SchedulerCore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchedulerCore.class);
+    /** Events remembered for {@code events --since}; older ones are dropped. */
+    private static final int EVENT_HISTORY = 2000;
     static final int DEFAULT_STOP_TIMEOUT_SECONDS = 10;
     static final Duration WAIT_SLACK = Duration.ofSeconds(10);
     static final Duration ATTACHED_RM_GRACE = Duration.ofSeconds(60);
@@ -129,6 +131,8 @@ public final class SchedulerCore implements AutoCloseable {
     private final Map<String, Long> finishedSeen = new HashMap<>();
     private final List<Waiter> waiters = new ArrayList<>();
     private final AtomicLong logRequestIds = new AtomicLong();
+    private final AtomicLong sessionIds = new AtomicLong();
+    private final io.gantry.scheduler.events.EventLog events;
     private final ScheduledExecutorService timer;
     private final ExecutorService evaluator;
     private final ExecutorService reporter;
@@ -158,6 +162,7 @@ public final class SchedulerCore implements AutoCloseable {
         this.ids = ids;
         this.onFencedOut = onFencedOut;
         this.takeoverMillis = clock.millis();
+        this.events = new io.gantry.scheduler.events.EventLog(clock, EVENT_HISTORY);
         state.workloads().stream().sorted(Comparator.comparingLong(Workload::getCreatedAtMs).thenComparing(Workload::getId))
                 .forEach(w -> {
                     index(w);
@@ -186,6 +191,12 @@ public final class SchedulerCore implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
         flusher.scheduleWithFixedDelay(this::flushObserved, FLUSH_EVERY.toMillis(), FLUSH_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         requestEvaluation();
+        events.emit("scheduler", "leader_elected", "epoch-" + store.epoch(), "", "", Map.of("epoch", Long.toString(store.epoch())));
+    }
+
+    /** This term's events (the Events RPC and the status page read them). */
+    public io.gantry.scheduler.events.EventLog events() {
+        return events;
     }
 
     public long epoch() {
@@ -498,6 +509,64 @@ public final class SchedulerCore implements AutoCloseable {
                 .setSinceNanos(request.getSinceNanos()).setUntilNanos(request.getUntilNanos())).build());
     }
 
+    /**
+     * Opens a node session (exec, cp, top, stats, image and volume operations) on the node of the container it
+     * names, or on the node it names, and relays the agent's frames to {@code caller}. Returns the handle that
+     * forwards the caller's later frames, or null when the node disconnected meanwhile (the caller was failed).
+     */
+    public SessionHandle openSession(io.gantry.proto.SessionOpen open, io.grpc.stub.StreamObserver<io.gantry.proto.SessionFrame> caller) {
+        if (open.getOpCase() == io.gantry.proto.SessionOpen.OpCase.OP_NOT_SET) {
+            throw Status.INVALID_ARGUMENT.withDescription("a session must name an operation").asRuntimeException();
+        }
+        AgentSession session;
+        var resolved = open.toBuilder();
+        synchronized (this) {
+            ensureOpen();
+            String node;
+            if (!open.getContainer().isEmpty()) {
+                var w = resolve(open.getContainer());
+                if (w.getNode().isEmpty()) {
+                    throw Status.FAILED_PRECONDITION.withDescription("container " + open.getContainer()
+                            + " is not on a node: " + w.getReason()).asRuntimeException();
+                }
+                node = w.getNode();
+                resolved.setWorkloadId(w.getId()).setPlacementVersion(w.getPlacementVersion());
+            } else if (!open.getNode().isEmpty()) {
+                node = open.getNode();
+                if (!nodes.containsKey(node)) {
+                    throw Status.NOT_FOUND.withDescription("no such node: " + node).asRuntimeException();
+                }
+            } else {
+                throw Status.INVALID_ARGUMENT.withDescription("a session must name a container or a node").asRuntimeException();
+            }
+            session = sessions.get(node);
+            if (session == null) {
+                throw Status.UNAVAILABLE.withDescription("node " + node + " is not connected").asRuntimeException();
+            }
+        }
+        long id = sessionIds.incrementAndGet();
+        if (!session.openSession(id, new SessionRelay(caller))) {
+            return null;
+        }
+        session.forward(id, io.gantry.proto.SessionFrame.newBuilder().setOpen(resolved).build());
+        return new SessionHandle(session, id);
+    }
+
+    /** The caller's side of an open node session. */
+    public record SessionHandle(AgentSession session, long id) {
+        public void forward(io.gantry.proto.SessionFrame frame) {
+            session.forward(id, frame);
+        }
+
+        public void cancel() {
+            session.cancelSession(id);
+        }
+    }
+
+    public void sessionFrame(AgentSession session, io.gantry.proto.SessionFrame frame) {
+        session.relay(frame);
+    }
+
     /** {@code node update}, {@code node drain}, {@code node activate}. */
     public synchronized Node updateNode(UpdateNodeRequest request) {
         ensureOpen();
@@ -528,6 +597,9 @@ public final class SchedulerCore implements AutoCloseable {
         var updated = b.build();
         fenced(() -> store.putNode(updated, true));
         nodes.put(updated.getName(), updated);
+        events.emit("node", updated.getAvailability() != n.getAvailability()
+                        ? (updated.getAvailability() == Node.Availability.DRAIN ? "drained" : "activated") : "updated",
+                n.getName(), n.getName(), n.getName(), Map.of());
         if (updated.getAvailability() == Node.Availability.DRAIN && n.getAvailability() != Node.Availability.DRAIN) {
             log.info("node {} is draining", n.getName());
             moveAway(n.getName(), "node " + n.getName() + " is draining");
@@ -563,6 +635,7 @@ public final class SchedulerCore implements AutoCloseable {
         services.put(id, sv);
         dirtyServices.add(id);
         log.info("service {} ({}) created with {} replicas", spec.getName(), id, spec.getReplicas());
+        events.emit("service", "created", id, spec.getName(), "", Map.of("replicas", Integer.toString(spec.getReplicas())));
         requestEvaluation();
         return withCounts(sv);
     }
@@ -630,6 +703,8 @@ public final class SchedulerCore implements AutoCloseable {
         lastBatch.remove(written.getId());
         log.info("service {} updated (version {}, {})", written.getSpec().getName(), written.getVersion(),
                 written.getUpdateStatus().getState());
+        events.emit("service", rollback ? "rollback" : "updated", written.getId(), written.getSpec().getName(), "",
+                Map.of("version", Long.toString(written.getVersion())));
         requestEvaluation();
         return withCounts(written);
     }
@@ -646,6 +721,7 @@ public final class SchedulerCore implements AutoCloseable {
         services.put(scaled.getId(), scaled);
         dirtyServices.add(scaled.getId());
         log.info("service {} scaled to {}", scaled.getSpec().getName(), replicas);
+        events.emit("service", "scaled", scaled.getId(), scaled.getSpec().getName(), "", Map.of("replicas", Integer.toString(replicas)));
         requestEvaluation();
         return withCounts(scaled);
     }
@@ -683,6 +759,7 @@ public final class SchedulerCore implements AutoCloseable {
         }
         touched.forEach(this::pushAssignments);
         log.info("service {} removed ({} replicas stopping)", sv.getSpec().getName(), removing.size());
+        events.emit("service", "removed", sv.getId(), sv.getSpec().getName(), "", Map.of());
         requestEvaluation();
         return sv.getId();
     }
@@ -772,6 +849,7 @@ public final class SchedulerCore implements AutoCloseable {
             applyStatus(name, status);
         }
         pushAssignments(name);
+        events.emit("node", "up", name, name, name, Map.of("address", r.getAddress()));
         log.info("node {} registered ({} cores, {} memory, {} containers reported)", name, r.getCpuMillis() / 1000.0,
                 io.gantry.scheduler.placement.HumanUnits.bytes(r.getMemoryBytes()), r.getContainersCount());
         requestEvaluation();
@@ -920,6 +998,7 @@ public final class SchedulerCore implements AutoCloseable {
         fenced(() -> store.putNode(down, true));
         nodes.put(nodeName, down);
         log.info("node {} is down: {}", nodeName, why);
+        events.emit("node", "down", nodeName, nodeName, nodeName, Map.of("reason", why));
         moveAway(nodeName, "node " + nodeName + " is down");
     }
 
@@ -975,6 +1054,7 @@ public final class SchedulerCore implements AutoCloseable {
         if (!s.getImageDigest().isEmpty()) {
             b.setImageDigest(s.getImageDigest());
         }
+        b.setHealth(s.getHealth()).setHealthFailingStreak(s.getHealthFailingStreak()).setHealthOutput(s.getHealthOutput());
         var updated = b.build();
         if (s.getState() == ContainerState.REMOVED && w.getDesired() == DesiredState.DESIRED_REMOVED) {
             delete(updated);
@@ -1404,6 +1484,7 @@ public final class SchedulerCore implements AutoCloseable {
     /** The one way a workload enters or changes in the cache: indexes, timers and waiters follow. */
     private void cache(Workload w) {
         var before = workloads.get(w.getId());
+        emitChange(before, w);
         index(w);
         account(before, w);
         if (!w.getService().isEmpty() && (before == null || before.getDesired() != w.getDesired())) {
@@ -1429,6 +1510,60 @@ public final class SchedulerCore implements AutoCloseable {
             runningSince.remove(w.getId());
         }
         notifyWaiters(w.getId(), w);
+    }
+
+    /** Container events, from what changed in the cache (the one way workloads change). */
+    private void emitChange(Workload before, Workload after) {
+        if (before == null) {
+            containerEvent("created", after, Map.of("image", after.getSpec().getImage()));
+            if (!after.getNode().isEmpty()) {
+                containerEvent("placed", after, Map.of());
+            }
+            return;
+        }
+        if (!before.getNode().equals(after.getNode())) {
+            if (after.getNode().isEmpty()) {
+                containerEvent("unplaced", after, Map.of("from", before.getNode(), "reason", after.getReason()));
+            } else {
+                containerEvent("placed", after, Map.of());
+            }
+        }
+        if (!before.getSpec().getName().equals(after.getSpec().getName())) {
+            containerEvent("renamed", after, Map.of("oldName", before.getSpec().getName()));
+        }
+        var was = before.getState();
+        var now = after.getState();
+        if (was != now || before.getRestartCount() != after.getRestartCount()) {
+            if (was == ContainerState.PULLING && now != ContainerState.FAILED) {
+                containerEvent("pulled", after, Map.of("image", after.getSpec().getImage(), "digest", after.getImageDigest()));
+            }
+            switch (now) {
+                case RUNNING -> containerEvent(was == ContainerState.PAUSED ? "unpaused" : "started", after, Map.of());
+                case PAUSED -> containerEvent("paused", after, Map.of());
+                case EXITED, FAILED -> {
+                    if (was != now) {
+                        containerEvent("died", after, Map.of("exitCode", Integer.toString(after.getExitCode()),
+                                "reason", after.getReason()));
+                        if ("OOMKilled".equals(after.getReason())) {
+                            containerEvent("oom", after, Map.of());
+                        }
+                    }
+                }
+                default -> { }
+            }
+        }
+        if (before.getHealth() != after.getHealth() && after.getHealth() != io.gantry.proto.HealthStatus.HEALTH_NONE) {
+            containerEvent("health_status", after, Map.of("health", after.getHealth() == io.gantry.proto.HealthStatus.HEALTHY ? "healthy"
+                    : after.getHealth() == io.gantry.proto.HealthStatus.UNHEALTHY ? "unhealthy" : "starting"));
+        }
+    }
+
+    private void containerEvent(String action, Workload w, Map<String, String> attributes) {
+        var attrs = new TreeMap<>(attributes);
+        if (!w.getService().isEmpty()) {
+            attrs.put("service", w.getService());
+        }
+        events.emit("container", action, w.getId(), w.getSpec().getName(), w.getNode(), attrs);
     }
 
     private void index(Workload w) {
@@ -1460,6 +1595,9 @@ public final class SchedulerCore implements AutoCloseable {
     private void uncache(Workload w) {
         var cached = workloads.remove(w.getId());
         var gone = cached != null ? cached : w;
+        if (cached != null) {
+            containerEvent("removed", gone, Map.of());
+        }
         if (cached != null) {
             account(cached, null);
         }
@@ -1637,6 +1775,7 @@ public final class SchedulerCore implements AutoCloseable {
         var status = Status.UNAVAILABLE.withDescription("scheduler lost leadership; reconnect to the leader");
         toClose.forEach(s -> s.close(status));
         toFail.forEach(w -> w.future.completeExceptionally(status.asRuntimeException()));
+        events.close();
         timer.shutdownNow();
         evaluator.shutdownNow();
         reporter.shutdownNow();

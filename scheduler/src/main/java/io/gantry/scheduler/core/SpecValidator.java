@@ -12,6 +12,51 @@ public final class SpecValidator {
 
     private SpecValidator() {}
 
+    private static final Pattern SIZE = Pattern.compile("(\\d+)([bkmg]?)", Pattern.CASE_INSENSITIVE);
+
+    private static void validateHealthAndLogs(WorkloadSpec spec) {
+        if (spec.hasHealthcheck()) {
+            var h = spec.getHealthcheck();
+            if (!h.getDisabled() && !h.getTestList().isEmpty()) {
+                String kind = h.getTest(0);
+                if (!kind.equals("CMD") && !kind.equals("CMD-SHELL") && !kind.equals("NONE")) {
+                    throw invalid("invalid health check test \"" + kind + "\": the first word must be CMD, CMD-SHELL or NONE");
+                }
+                if (!kind.equals("NONE") && h.getTestCount() < 2) {
+                    throw invalid("health check " + kind + " needs a command");
+                }
+            }
+            if (h.getIntervalMs() < 0 || h.getTimeoutMs() < 0 || h.getStartPeriodMs() < 0) {
+                throw invalid("health check interval, timeout and start period must not be negative");
+            }
+            if (h.getRetries() < 0) {
+                throw invalid("health check retries must be >= 0, got " + h.getRetries());
+            }
+        }
+        for (var e : spec.getLogOptionsMap().entrySet()) {
+            switch (e.getKey()) {
+                case "max-size" -> {
+                    if (!SIZE.matcher(e.getValue()).matches() || e.getValue().startsWith("0")) {
+                        throw invalid("invalid log option max-size=" + e.getValue() + ": expected a size like 10m (b, k, m or g)");
+                    }
+                }
+                case "max-file" -> {
+                    if (!e.getValue().matches("[1-9]\\d{0,3}")) {
+                        throw invalid("invalid log option max-file=" + e.getValue() + ": expected a number from 1");
+                    }
+                }
+                default -> throw invalid("unknown log option \"" + e.getKey() + "\": use max-size or max-file");
+            }
+        }
+        if (!spec.getStopSignal().isEmpty()) {
+            try {
+                Signals.canonical(spec.getStopSignal());
+            } catch (RuntimeException e) {
+                throw invalid("invalid stop signal \"" + spec.getStopSignal() + "\"");
+            }
+        }
+    }
+
     public static void validate(WorkloadSpec spec) {
         if (!spec.getName().isEmpty() && !NAME.matcher(spec.getName()).matches()) {
             throw invalid("invalid container name \"" + spec.getName() + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed");
@@ -45,6 +90,7 @@ public final class SpecValidator {
             }
         }
         validateContainerOptions(spec);
+        validateHealthAndLogs(spec);
         try {
             Constraints.constraintsOf(spec.getConstraintsList());
             Constraints.preferencesOf(spec.getPreferencesList());

@@ -54,6 +54,7 @@ public final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
                     case HEARTBEAT -> core.heartbeat(session);
                     case STATUS -> core.status(session, message.getStatus());
                     case LOG_CHUNK -> core.logChunk(session, message.getLogChunk());
+                    case SESSION -> core.sessionFrame(session, message.getSession());
                     case REGISTER -> fail(Status.INVALID_ARGUMENT.withDescription(
                             "already registered as " + session.nodeName() + "; open a new stream to register again")
                             .asRuntimeException());

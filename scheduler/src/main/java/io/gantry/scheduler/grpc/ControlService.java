@@ -154,6 +154,20 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
         }
     }
 
+    @Override
+    public StreamObserver<io.gantry.proto.SessionFrame> session(StreamObserver<io.gantry.proto.SessionFrame> out) {
+        return new NodeSessionCall(leader, (ServerCallStreamObserver<io.gantry.proto.SessionFrame>) out);
+    }
+
+    @Override
+    public void events(io.gantry.proto.EventsRequest request, StreamObserver<io.gantry.proto.Event> out) {
+        try {
+            core().events().subscribe(request, out);
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+        }
+    }
+
     private SchedulerCore core() {
         return leader.core().orElseThrow(leader::notLeader);
     }
@@ -166,7 +180,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
             out.onError(Errors.toStatus(e));
             return;
         }
-        out.onNext(result);
+        out.onNext(Redaction.redact(result));
         out.onCompleted();
     }
 
@@ -193,7 +207,7 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
                         out.onError(Errors.toStatus(error));
                     }
                 } else {
-                    out.onNext(reply.apply(result));
+                    out.onNext(Redaction.redact(reply.apply(result)));
                     out.onCompleted();
                 }
             } catch (RuntimeException ignored) {
