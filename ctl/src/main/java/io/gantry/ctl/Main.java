@@ -43,6 +43,9 @@ import java.util.List;
                 RunCommand.class, PsCommand.class, LogsCommand.class, StopCommand.class, RmCommand.class,
                 KillCommand.class, StartCommand.class, RestartCommand.class, RenameCommand.class,
                 PauseCommand.class, UnpauseCommand.class, ContainerCommand.class,
+                io.gantry.ctl.cmd.ExecCommand.class, io.gantry.ctl.cmd.AttachCommand.class,
+                io.gantry.ctl.cmd.CpCommand.class, io.gantry.ctl.cmd.TopCommand.class, io.gantry.ctl.cmd.WaitCommand.class,
+                io.gantry.ctl.cmd.LoginCommand.class, io.gantry.ctl.cmd.LogoutCommand.class,
                 InspectCommand.class, ServiceCommand.class, NodeCommand.class,
                 DevCommand.class, SchedulerCommand.class, AgentCommand.class,
                 LocalClusterCommand.class, ZooKeeperCommand.class, HollowNodesCommand.class, BenchCommand.class,
@@ -55,8 +58,27 @@ public final class Main implements Runnable {
             description = "Scheduler address(es); default: $GANTRY_ADDR or " + DEFAULT_ADDR)
     String addr;
 
+    @Option(names = "--log-format", scope = CommandLine.ScopeType.INHERIT, paramLabel = "text|json",
+            description = "How daemons (scheduler, agent, dev) log: text lines, or one JSON object per line (default: text)")
+    String logFormat = "text";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /**
+     * Called by daemon commands once they know who they are: with {@code --log-format json}, every log line
+     * becomes one JSON object carrying the component and node.
+     */
+    public void configureLogging(String component, String node) {
+        if (logFormat.equals("text")) {
+            return; // the default configuration (DefaultLogConfigurator)
+        }
+        try {
+            io.gantry.telemetry.LogSetup.configure(logFormat, component, node);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
 
     @Override
     public void run() {

@@ -39,6 +39,10 @@ public final class ImageConfigs {
         if (!diffIdNodes.isArray()) {
             throw new ImageException("config of " + what + " has no rootfs.diff_ids");
         }
+        if (diffIdNodes.size() > io.gantry.image.registry.Manifests.MAX_LAYERS) {
+            throw new ImageException("config of " + what + " lists " + diffIdNodes.size() + " layers, more than the limit of "
+                    + io.gantry.image.registry.Manifests.MAX_LAYERS);
+        }
         List<String> diffIds = new ArrayList<>();
         for (JsonNode node : diffIdNodes) {
             diffIds.add(Digests.require(node.asText(null), "diff_id of " + what));

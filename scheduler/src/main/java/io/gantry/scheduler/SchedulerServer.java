@@ -60,6 +60,9 @@ public final class SchedulerServer implements AutoCloseable {
     private CuratorFramework curator;
     private volatile LeaderLatch latch;
     private volatile boolean closing;
+    private io.gantry.telemetry.TelemetryRegistry telemetry;
+    private io.gantry.telemetry.SchedulerMetrics metrics;
+    private io.gantry.telemetry.TelemetryServer http;
 
     private SchedulerServer(SchedulerConfig config, Clock clock, Duration monitorInterval, StateLayout layout) {
         this.config = config;
@@ -93,10 +96,14 @@ public final class SchedulerServer implements AutoCloseable {
         }
         var view = new View();
         var gate = new LeaderGate(view);
+        telemetry = io.gantry.telemetry.TelemetryRegistry.create("scheduler", config.advertiseAddress() != null
+                ? config.advertiseAddress() : config.listenHost() + ":" + config.listenPort());
+        metrics = new io.gantry.telemetry.SchedulerMetrics(telemetry.registry());
+        var counted = metrics.grpcServerInterceptor();
         try {
             grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
-                    .addService(ServerInterceptors.intercept(new ControlService(view), gate))
-                    .addService(ServerInterceptors.intercept(new AgentLinkService(view), gate))
+                    .addService(ServerInterceptors.intercept(new ControlService(view), gate, counted))
+                    .addService(ServerInterceptors.intercept(new AgentLinkService(view), gate, counted))
                     .build().start();
         } catch (IOException e) {
             throw new IOException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": "
@@ -123,6 +130,11 @@ public final class SchedulerServer implements AutoCloseable {
             throw new IOException("cannot reach ZooKeeper at " + zkConnect + " within " + ZK_CONNECT_WAIT.toSeconds() + " s");
         }
         startLatch();
+        if (!config.metricsListen().isEmpty()) {
+            http = io.gantry.telemetry.TelemetryServer.builder(telemetry.registry()).bind(config.metricsListen())
+                    .readiness(this::readiness).statusPage(this::status).start();
+            log.info("metrics, health and the status page on http://{}", metricsAddress().orElseThrow());
+        }
         log.info("scheduler serving on {} (advertised as {}), ZooKeeper {}", address, advertise, zkConnect);
     }
 
@@ -166,7 +178,7 @@ public final class SchedulerServer implements AutoCloseable {
             var settings = new SchedulerCore.Settings(config.heartbeatTimeout(), monitorInterval,
                     config.defaultRegistry(), config.seed());
             var core = new SchedulerCore(store, state, clock, settings, Placer.standard(),
-                    new SeededIdGenerator(config.seed() * 31 + store.epoch()), this::fencedOut);
+                    new SeededIdGenerator(config.seed() * 31 + store.epoch()), this::fencedOut, metrics);
             if (!install(core, l)) {
                 core.close();
                 return;
@@ -273,6 +285,32 @@ public final class SchedulerServer implements AutoCloseable {
         return current.get() != null;
     }
 
+    /** Ready when connected to ZooKeeper and some scheduler (this one or another) leads. */
+    private io.gantry.telemetry.Readiness readiness() {
+        if (curator == null || !curator.getZookeeperClient().isConnected()) {
+            return io.gantry.telemetry.Readiness.notReady("not connected to ZooKeeper at " + zkConnect);
+        }
+        if (current.get() == null && currentLeader().isEmpty()) {
+            return io.gantry.telemetry.Readiness.notReady("no scheduler leads the cluster yet");
+        }
+        return io.gantry.telemetry.Readiness.isReady();
+    }
+
+    /** The status page's data: the leader's view; a follower names the leader. */
+    private io.gantry.telemetry.StatusSnapshot status() {
+        var core = current.get();
+        if (core == null) {
+            return new io.gantry.telemetry.StatusSnapshot(clock.millis(), "", currentLeader().orElse(""), java.util.List.of(),
+                    java.util.List.of(), java.util.List.of());
+        }
+        return StatusPage.snapshot(core, advertise, clock.millis());
+    }
+
+    /** Where /metrics and the status page are served, when they are. */
+    public Optional<String> metricsAddress() {
+        return http == null ? Optional.empty() : Optional.of(http.address().getHostString() + ":" + http.address().getPort());
+    }
+
     public boolean awaitLeadership(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!isLeader()) {
@@ -332,6 +370,12 @@ public final class SchedulerServer implements AutoCloseable {
         }
         if (embeddedZk != null) {
             embeddedZk.close();
+        }
+        if (http != null) {
+            http.close();
+        }
+        if (telemetry != null) {
+            telemetry.close();
         }
     }
 

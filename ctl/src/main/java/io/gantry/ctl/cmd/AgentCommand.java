@@ -10,6 +10,7 @@ import io.gantry.ctl.dev.AgentSetup;
 import io.gantry.ctl.dev.Images;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -27,6 +28,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "agent", description = "Run a node agent that runs containers for the scheduler.", sortOptions = false)
 public final class AgentCommand implements Callable<Integer> {
+    @ParentCommand
+    io.gantry.ctl.Main main;
+
     @Option(names = "--scheduler", required = true, paramLabel = "HOST:PORT[,...]", description = "Scheduler address(es)")
     String scheduler;
 
@@ -63,6 +67,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String node = name != null ? name : InetAddress.getLocalHost().getHostName();
+        main.configureLogging("agent", node);
         if (!runtime.equals("runc") && !runtime.equals("sim")) {
             throw new IllegalArgumentException("invalid argument \"" + runtime + "\" for \"--runtime\": must be runc or sim");
         }

@@ -4,6 +4,7 @@ import io.gantry.ctl.cli.Daemon;
 import io.gantry.ctl.dev.DevCluster;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -16,6 +17,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "dev", description = "Start a one-machine cluster for development (Ctrl-C stops it and cleans up).", sortOptions = false)
 public final class DevCommand implements Callable<Integer> {
+    @ParentCommand
+    io.gantry.ctl.Main main;
+
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where it keeps its state (default: /var/lib/gantry/dev)")
     Path dataDir = Path.of("/var/lib/gantry/dev");
 
@@ -28,19 +32,25 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--node-name", description = "Name of the one node (default: the host name)")
     String nodeName;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "HTTP address for the scheduler's /metrics and status page; \"\" = off (default: 127.0.0.1:9470)")
+    String metricsListen = "127.0.0.1:9470";
+
     @Option(names = "--cgroup-parent", description = "Parent cgroup for containers (default: gantry)")
     String cgroupParent = "gantry";
 
     @Override
     public Integer call() throws Exception {
         String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName();
-        DevCluster cluster = DevCluster.start(new DevCluster.Settings(dataDir, port, registryPort, node, cgroupParent),
+        main.configureLogging("dev", node);
+        DevCluster cluster = DevCluster.start(new DevCluster.Settings(dataDir, port, registryPort, node, cgroupParent, metricsListen),
                 line -> {
                     System.out.println(line);
                     System.out.flush();
                 });
         System.out.println("gantry dev: ready. scheduler " + cluster.schedulerAddress() + ", registry "
-                + cluster.registryAddress() + ", node " + node + ". Try: ./gantry run busybox echo hello");
+                + cluster.registryAddress() + ", node " + node
+                + cluster.metricsAddress().map(a -> ", status page http://" + a + "/").orElse("")
+                + ". Try: ./gantry run busybox echo hello");
         System.out.flush();
         Daemon.runUntilSignalled(() -> {
             System.out.println("gantry dev: stopping, removing containers ...");

@@ -73,7 +73,7 @@ public final class PsCommand implements Callable<Integer> {
     public static String status(Workload w, Instant now) {
         return switch (w.getState()) {
             case RUNNING -> "Up " + Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getStartedAtMs()), now))
-                    + (w.getRestartCount() > 0 ? " (restarted " + w.getRestartCount() + "x)" : "");
+                    + health(w) + (w.getRestartCount() > 0 ? " (restarted " + w.getRestartCount() + "x)" : "");
             case PAUSED -> "Up " + Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getStartedAtMs()), now)) + " (Paused)";
             case EXITED -> "Exited (" + w.getExitCode() + ") "
                     + Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getFinishedAtMs()), now)) + " ago";
@@ -84,6 +84,16 @@ public final class PsCommand implements Callable<Integer> {
             case STOPPING -> "Stopping";
             case REMOVED -> "Removed";
             default -> w.getState().name();
+        };
+    }
+
+    /** Docker's health suffix: " (health: starting)", " (healthy)", " (unhealthy)". */
+    static String health(Workload w) {
+        return switch (w.getHealth()) {
+            case HEALTH_STARTING -> " (health: starting)";
+            case HEALTHY -> " (healthy)";
+            case UNHEALTHY -> " (unhealthy)";
+            default -> "";
         };
     }
 

@@ -36,6 +36,12 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--name", description = "Assign a name to the container")
     String name;
 
+    @Option(names = {"-i", "--interactive"}, description = "Keep STDIN open even if not attached")
+    boolean interactive;
+
+    @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-TTY")
+    boolean tty;
+
     @Mixin
     WorkloadFlags workload = new WorkloadFlags();
 
@@ -54,13 +60,14 @@ public final class RunCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            return new AttachedRun(client, w, autoRemove).follow();
+            return new AttachedRun(client, w, autoRemove, interactive || tty, interactive).follow();
         }
     }
 
     WorkloadSpec buildSpec() {
         try {
-            WorkloadSpec.Builder b = workload.toSpec("no", System.getenv()).setAutoRemove(autoRemove);
+            WorkloadSpec.Builder b = workload.toSpec("no", System.getenv()).setAutoRemove(autoRemove)
+                    .setTty(tty).setOpenStdin(interactive);
             if (name != null) {
                 b.setName(name);
             }
@@ -81,11 +88,20 @@ public final class RunCommand implements Callable<Integer> {
         private final SchedulerClient client;
         private final Workload submitted;
         private final boolean autoRemove;
+        /** -i or -t: attached to the main process (stdin, terminal) rather than following its log. */
+        private final boolean attach;
+        private final boolean stdin;
 
         AttachedRun(SchedulerClient client, Workload submitted, boolean autoRemove) {
+            this(client, submitted, autoRemove, false, false);
+        }
+
+        AttachedRun(SchedulerClient client, Workload submitted, boolean autoRemove, boolean attach, boolean stdin) {
             this.client = client;
             this.submitted = submitted;
             this.autoRemove = autoRemove;
+            this.attach = attach;
+            this.stdin = stdin;
         }
 
         private void trace(String what) {
@@ -105,7 +121,17 @@ public final class RunCommand implements Callable<Integer> {
                 throw new CliException("cannot run " + w.getSpec().getImage() + " now: " + w.getReason()
                         + " (use run -d to leave it pending until a node has room)", EXIT_GANTRY_ERROR);
             }
-            if (w.getState() != ContainerState.FAILED) {
+            if (attach && w.getState() == ContainerState.RUNNING) {
+                var interactive = new Interactive(stdin, w.getSpec().getTty(), true);
+                Workload started = w;
+                interactive.run(client, size -> io.gantry.proto.SessionOpen.newBuilder().setContainer(started.getId())
+                        .setAttach(io.gantry.proto.AttachOp.newBuilder().setStdin(stdin).setLogs(true).setSize(size)).build());
+                if (interactive.detached()) {
+                    System.err.println();
+                    System.err.println("read escape sequence");
+                    return 0; // still running: not waited for, not removed
+                }
+            } else if (w.getState() != ContainerState.FAILED) {
                 LogPrinter.stream(client, id, true, -1, false);
             }
             trace("logs done");

@@ -6,6 +6,7 @@ import io.gantry.scheduler.SchedulerConfig;
 import io.gantry.scheduler.SchedulerServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -14,6 +15,9 @@ import java.util.concurrent.Callable;
 /** {@code gantry scheduler}: one scheduler process of a cluster (several may run; one leads). */
 @Command(name = "scheduler", description = "Run a scheduler (leader-elected through ZooKeeper).", sortOptions = false)
 public final class SchedulerCommand implements Callable<Integer> {
+    @ParentCommand
+    io.gantry.ctl.Main main;
+
     @Option(names = "--zk", paramLabel = "HOST:PORT[,...]", description = "External ZooKeeper ensemble (default: an embedded ZooKeeper in the data dir)")
     String zk;
 
@@ -35,16 +39,21 @@ public final class SchedulerCommand implements Callable<Integer> {
     @Option(names = "--zk-session-timeout", paramLabel = "DURATION", description = "ZooKeeper session timeout: a killed leader is replaced about this long after it died (default: 1000ms with --zk, where ZooKeeper's tickTime must be at most half of it; 10s with the embedded ZooKeeper, which dies with its scheduler anyway)")
     String zkSessionTimeout;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "HTTP address for /metrics, /healthz, /readyz and the status page; \"\" = off (default: 127.0.0.1:9470)")
+    String metricsListen = "127.0.0.1:9470";
+
     @Option(names = "--seed", description = "Seed for placement tie-breaks and generated ids (default: 1)")
     long seed = 1;
 
     @Override
     public Integer call() throws Exception {
         HostPort l = HostPort.parse("--listen", listen);
+        main.configureLogging("scheduler", advertise != null ? advertise : listen);
         SchedulerConfig config = new SchedulerConfig(zk, dataDir, l.host(), l.port(), advertise, defaultRegistry,
                 Durations.parse("--heartbeat-timeout", heartbeatTimeout), seed,
-                zkSessionTimeout == null ? null : Durations.parse("--zk-session-timeout", zkSessionTimeout));
+                zkSessionTimeout == null ? null : Durations.parse("--zk-session-timeout", zkSessionTimeout), metricsListen);
         SchedulerServer server = SchedulerServer.start(config, Clock.systemUTC());
+        server.metricsAddress().ifPresent(a -> System.out.println("gantry scheduler: metrics and status page on http://" + a + "/"));
         System.out.println("gantry scheduler: serving on " + server.address() + (zk == null
                 ? " with an embedded ZooKeeper at " + server.zkConnectString() + " (data in " + dataDir
                         + "; more schedulers join with --zk " + server.zkConnectString() + ")"

@@ -10,6 +10,7 @@ import io.gantry.agent.spec.ContainerMounts;
 import io.gantry.agent.spec.Rlimits;
 import io.gantry.agent.spec.SeccompProfiles;
 import io.gantry.agent.spec.SpecException;
+import io.gantry.proto.HealthCheck;
 import io.gantry.proto.Mount;
 import io.gantry.proto.SecurityOptions;
 import io.gantry.proto.Ulimit;
@@ -106,6 +107,33 @@ public final class WorkloadFlags {
     @Option(names = "--mount", paramLabel = "type=bind|volume|tmpfs,src=..,dst=..[,readonly]", description = "Attach a mount (long form)")
     List<String> mounts = new ArrayList<>();
 
+    @Option(names = "--health-cmd", paramLabel = "CMD", description = "Command to run to check health (run with /bin/sh -c)")
+    String healthCmd;
+
+    @Option(names = "--health-interval", paramLabel = "DURATION", description = "Time between running the check (default 30s)")
+    String healthInterval;
+
+    @Option(names = "--health-timeout", paramLabel = "DURATION", description = "Maximum time to allow one check to run (default 30s)")
+    String healthTimeout;
+
+    @Option(names = "--health-retries", paramLabel = "N", description = "Consecutive failures needed to report unhealthy (default 3)")
+    Integer healthRetries;
+
+    @Option(names = "--health-start-period", paramLabel = "DURATION", description = "Start period during which failures do not count (default 0s)")
+    String healthStartPeriod;
+
+    @Option(names = "--no-healthcheck", description = "Disable any container-specified HEALTHCHECK")
+    boolean noHealthcheck;
+
+    @Option(names = "--health-on-failure", paramLabel = "ACTION", description = "What to do when unhealthy: none (default), kill, restart or stop")
+    String healthOnFailure;
+
+    @Option(names = "--log-opt", paramLabel = "KEY=VALUE", description = "Log option: max-size=10m, max-file=3")
+    List<String> logOpts = new ArrayList<>();
+
+    @Option(names = "--stop-signal", paramLabel = "SIGNAL", description = "Signal to stop the container (default: the image's, else SIGTERM)")
+    String stopSignal;
+
     /** The command using this mixin: where the --privileged warning goes. */
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
     CommandLine.Model.CommandSpec mixee;
@@ -159,7 +187,87 @@ public final class WorkloadFlags {
             Flags.putLabel(b.getMutableLabels(), label);
         }
         addContainerOptions(b);
+        addHealthAndLogs(b);
         return b;
+    }
+
+    /** --health-*, --no-healthcheck, --log-opt, --stop-signal. */
+    private void addHealthAndLogs(WorkloadSpec.Builder b) {
+        boolean anyHealth = healthCmd != null || healthInterval != null || healthTimeout != null || healthRetries != null
+                || healthStartPeriod != null || healthOnFailure != null;
+        if (noHealthcheck && anyHealth) {
+            throw new IllegalArgumentException("--no-healthcheck conflicts with --health-* options");
+        }
+        if (noHealthcheck) {
+            b.setHealthcheck(HealthCheck.newBuilder().setDisabled(true).addTest("NONE"));
+        } else if (anyHealth) {
+            var h = HealthCheck.newBuilder();
+            if (healthCmd != null) {
+                if (healthCmd.isBlank()) {
+                    throw new IllegalArgumentException("--health-cmd must not be empty");
+                }
+                h.addTest("CMD-SHELL").addTest(healthCmd);
+            }
+            if (healthInterval != null) {
+                h.setIntervalMs(positive("--health-interval", healthInterval));
+            }
+            if (healthTimeout != null) {
+                h.setTimeoutMs(positive("--health-timeout", healthTimeout));
+            }
+            if (healthStartPeriod != null) {
+                h.setStartPeriodMs(io.gantry.ctl.cli.Durations.parse("--health-start-period", healthStartPeriod).toMillis());
+            }
+            if (healthRetries != null) {
+                if (healthRetries < 0) {
+                    throw new IllegalArgumentException("--health-retries cannot be negative");
+                }
+                h.setRetries(healthRetries);
+            }
+            if (healthOnFailure != null) {
+                h.setOnFailure(switch (healthOnFailure.toLowerCase(Locale.ROOT)) {
+                    case "none" -> HealthCheck.OnFailure.NONE;
+                    case "kill" -> HealthCheck.OnFailure.KILL;
+                    case "restart" -> HealthCheck.OnFailure.RESTART;
+                    case "stop" -> HealthCheck.OnFailure.STOP;
+                    default -> throw new IllegalArgumentException("invalid --health-on-failure \"" + healthOnFailure
+                            + "\": use none, kill, restart or stop");
+                });
+            }
+            b.setHealthcheck(h);
+        }
+        for (String opt : logOpts) {
+            int eq = opt.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("invalid --log-opt \"" + opt + "\": expected KEY=VALUE, e.g. max-size=10m");
+            }
+            String key = opt.substring(0, eq);
+            String value = opt.substring(eq + 1);
+            switch (key) {
+                case "max-size" -> size("--log-opt max-size", value);
+                case "max-file" -> {
+                    if (!value.matches("[1-9]\\d{0,3}")) {
+                        throw new IllegalArgumentException("invalid --log-opt max-file=" + value + ": expected a number from 1");
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown log option \"" + key + "\": use max-size or max-file");
+            }
+            b.putLogOptions(key, value);
+        }
+        if (stopSignal != null) {
+            try {
+                b.setStopSignal(io.gantry.scheduler.core.Signals.canonical(stopSignal));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid --stop-signal: " + e.getMessage());
+            }
+        }
+    }
+
+    private static long positive(String flag, String value) {
+        long ms = io.gantry.ctl.cli.Durations.parse(flag, value).toMillis();
+        if (ms <= 0) {
+            throw new IllegalArgumentException("invalid argument \"" + value + "\" for \"" + flag + "\": must be above 0");
+        }
+        return ms;
     }
 
     /** Fields 15-21: hostname, read-only, security, ulimits, shm size, init, mounts. */

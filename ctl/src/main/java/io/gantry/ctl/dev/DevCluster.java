@@ -24,7 +24,12 @@ public final class DevCluster implements AutoCloseable {
     /** Where {@code gantry dev} finds the static busybox it builds its test image from. */
     static final Path BUSYBOX = Path.of("/bin/busybox");
 
-    public record Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent) {
+    /** @param metricsListen where the scheduler serves /metrics and the status page ("" = off); the agent uses the next port */
+    public record Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent,
+                           String metricsListen) {
+        public Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent) {
+            this(dataDir, schedulerPort, registryPort, nodeName, cgroupParent, "");
+        }
     }
 
     private final LocalRegistry registry;
@@ -54,7 +59,7 @@ public final class DevCluster implements AutoCloseable {
             FileTrees.delete(s.dataDir().resolve("scheduler"));
             progress.accept("gantry dev: starting ZooKeeper and scheduler on 127.0.0.1:" + s.schedulerPort());
             SchedulerConfig config = new SchedulerConfig(null, s.dataDir().resolve("scheduler"), "127.0.0.1",
-                    s.schedulerPort(), null, registryAddress, Duration.ofSeconds(5), 1L);
+                    s.schedulerPort(), null, registryAddress, Duration.ofSeconds(5), 1L).withMetricsListen(s.metricsListen());
             scheduler = SchedulerServer.start(config, Clock.systemUTC());
             if (!scheduler.awaitLeadership(Duration.ofSeconds(30))) {
                 throw new IllegalStateException("the scheduler did not become leader within 30 s");
@@ -78,6 +83,11 @@ public final class DevCluster implements AutoCloseable {
 
     public String schedulerAddress() {
         return scheduler.address();
+    }
+
+    /** The status page and /metrics, when served. */
+    public java.util.Optional<String> metricsAddress() {
+        return scheduler.metricsAddress();
     }
 
     public String registryAddress() {

@@ -111,6 +111,21 @@ public final class LayerBuilder {
     }
 
     /** The plain tar as an OCI layer blob. */
+    /** {@code data} compressed as one zstd frame. */
+    public static byte[] zstd(byte[] data) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (io.airlift.compress.v3.zstd.ZstdOutputStream zstd = new io.airlift.compress.v3.zstd.ZstdOutputStream(out)) {
+            zstd.write(data);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    public Blob zstdLayer() {
+        return new Blob(io.gantry.image.registry.MediaTypes.OCI_LAYER_ZSTD, zstd(tar()));
+    }
+
     public Blob tarLayer() {
         return new Blob(MediaTypes.OCI_LAYER_TAR, tar());
     }

@@ -13,7 +13,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.nio.file.DirectoryStream;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongConsumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -26,9 +32,16 @@ import java.util.concurrent.ExecutionException;
 public final class ContentStore {
     private static final int BUFFER = 64 * 1024;
 
+    /** Progress reports are sent at most once per this many bytes (and once at the end). */
+    private static final long PROGRESS_STEP = 256 * 1024;
+
     private final Path blobs;
     private final Path ingest;
-    private final Map<String, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+
+    /** A download in progress: its result, and everyone who wants to hear how far it got. */
+    private record InFlight(CompletableFuture<Path> result, List<LongConsumer> listeners) {
+    }
 
     /** Opens the blob source; called at most once per {@link #ingest} that actually downloads. */
     @FunctionalInterface
@@ -68,28 +81,109 @@ public final class ContentStore {
      * it from {@code source} if not. Returns its path.
      */
     public Path ingest(String digest, long size, BlobSource source) throws ImageException {
+        return ingest(digest, size, source, bytes -> { });
+    }
+
+    /**
+     * Like {@link #ingest(String, long, BlobSource)}, telling {@code progress} how many bytes have
+     * arrived so far (also when another caller's download of the same digest is joined).
+     */
+    public Path ingest(String digest, long size, BlobSource source, LongConsumer progress) throws ImageException {
         Digests.require(digest, "blob");
         Path target = path(digest);
         if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
             return target;
         }
-        CompletableFuture<Path> mine = new CompletableFuture<>();
-        CompletableFuture<Path> running = inFlight.putIfAbsent(digest, mine);
+        InFlight mine = new InFlight(new CompletableFuture<>(), new CopyOnWriteArrayList<>(List.of(progress)));
+        InFlight running = inFlight.putIfAbsent(digest, mine);
         if (running != null) {
-            return await(running);
+            running.listeners().add(progress);
+            return await(running.result());
         }
         try {
             // Someone may have finished between our first check and claiming the digest.
-            Path result = Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) ? target : download(digest, size, source, target);
-            mine.complete(result);
+            Path result = Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) ? target
+                    : download(digest, size, source, target, mine.listeners());
+            mine.result().complete(result);
             return result;
         } catch (Throwable e) {
             // Whatever ends the download (even an Error) must release the waiters sharing it.
-            mine.completeExceptionally(e);
+            mine.result().completeExceptionally(e);
             throw e;
         } finally {
             inFlight.remove(digest, mine);
         }
+    }
+
+    /** Whether a download is running in this process. */
+    public boolean downloading() {
+        return !inFlight.isEmpty();
+    }
+
+    /** The digests of every stored blob. */
+    public Set<String> digests() throws ImageException {
+        Set<String> out = new TreeSet<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(blobs)) {
+            for (Path file : files) {
+                String digest = "sha256:" + file.getFileName();
+                if (Digests.isValid(digest)) {
+                    out.add(digest);
+                }
+            }
+        } catch (IOException e) {
+            throw new ImageException("cannot list the blobs in " + blobs + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** The size of a stored blob, 0 when it is missing. */
+    public long size(String digest) {
+        try {
+            return Files.size(path(digest));
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Deletes a blob; returns the bytes freed (0 when it was not there). Deleting a file is atomic. */
+    public long delete(String digest) throws ImageException {
+        Digests.require(digest, "blob");
+        try {
+            long size = size(digest);
+            return Files.deleteIfExists(path(digest)) ? size : 0;
+        } catch (IOException e) {
+            throw new ImageException("cannot delete blob " + digest + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes downloads that were cut short (by a crash); returns the bytes freed. The files are
+     * listed before checking that nothing downloads, so a download starting meanwhile is not in the list.
+     */
+    public long cleanIngest() throws ImageException {
+        List<Path> leftovers = new java.util.ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(ingest)) {
+            files.forEach(leftovers::add);
+        } catch (IOException e) {
+            throw new ImageException("cannot clean " + ingest + ": " + e.getMessage(), e);
+        }
+        if (!inFlight.isEmpty()) {
+            return 0;
+        }
+        long freed = 0;
+        for (Path file : leftovers) {
+            try {
+                long size = Files.size(file);
+                if (Files.deleteIfExists(file)) {
+                    freed += size;
+                }
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // finished in the meantime
+            } catch (IOException e) {
+                throw new ImageException("cannot clean " + ingest + ": " + e.getMessage(), e);
+            }
+        }
+        return freed;
     }
 
     /** Stores {@code bytes}, verifying they hash to {@code digest}. */
@@ -97,12 +191,14 @@ public final class ContentStore {
         return ingest(digest, bytes.length, () -> new java.io.ByteArrayInputStream(bytes));
     }
 
-    private Path download(String digest, long size, BlobSource source, Path target) throws ImageException {
+    private Path download(String digest, long size, BlobSource source, Path target, List<LongConsumer> listeners)
+            throws ImageException {
         Path temp = null;
         try {
             temp = Files.createTempFile(ingest, Digests.hex(digest).substring(0, 12) + "-", ".part");
             MessageDigest sha256 = Digests.newSha256();
             long written = 0;
+            long reported = 0;
             try (InputStream in = source.open(); OutputStream out = Files.newOutputStream(temp, StandardOpenOption.WRITE)) {
                 byte[] buffer = new byte[BUFFER];
                 int n;
@@ -113,7 +209,14 @@ public final class ContentStore {
                     }
                     sha256.update(buffer, 0, n);
                     out.write(buffer, 0, n);
+                    if (written - reported >= PROGRESS_STEP) {
+                        reported = written;
+                        report(listeners, written);
+                    }
                 }
+            }
+            if (reported != written) {
+                report(listeners, written);
             }
             if (size >= 0 && written != size) {
                 throw new ImageException("blob " + digest + " failed verification: expected " + size + " bytes, got " + written);
@@ -138,6 +241,16 @@ public final class ContentStore {
                 } catch (IOException ignored) {
                     // best effort: ingest/ is scratch space
                 }
+            }
+        }
+    }
+
+    private static void report(List<LongConsumer> listeners, long bytes) {
+        for (LongConsumer listener : listeners) {
+            try {
+                listener.accept(bytes);
+            } catch (RuntimeException e) {
+                // a listener's failure (e.g. a client gone) must not fail the download others share
             }
         }
     }

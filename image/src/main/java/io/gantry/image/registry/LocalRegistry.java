@@ -41,11 +41,31 @@ public final class LocalRegistry implements AutoCloseable {
      * {@code dataDir}, and waits until {@code GET /v2/} answers.
      */
     public static LocalRegistry start(Path dataDir, int port) throws ImageException {
+        return start(dataDir, port, Security.NONE);
+    }
+
+    /**
+     * Optional protection of a local registry.
+     *
+     * @param htpasswd       an htpasswd file (bcrypt entries) for Basic authentication, or null
+     * @param tlsCertificate PEM certificate served over https, or null for plain http
+     * @param tlsKey         its PEM private key
+     */
+    public record Security(Path htpasswd, Path tlsCertificate, Path tlsKey) {
+        public static final Security NONE = new Security(null, null, null);
+
+        boolean tls() {
+            return tlsCertificate != null;
+        }
+    }
+
+    /** Like {@link #start(Path, int)}, with Basic authentication and/or TLS. */
+    public static LocalRegistry start(Path dataDir, int port, Security security) throws ImageException {
         int attempts = port == 0 ? 3 : 1;
         ImageException last = null;
         for (int i = 0; i < attempts; i++) {
             try {
-                return startOnce(dataDir, port == 0 ? freePort() : port);
+                return startOnce(dataDir, port == 0 ? freePort() : port, security);
             } catch (ImageException e) {
                 last = e; // a free port can be taken by someone else before the registry binds it
             }
@@ -55,6 +75,22 @@ public final class LocalRegistry implements AutoCloseable {
 
     /** docker-registry's config: blobs under {@code storage}, deletes allowed, quiet logs, serving {@code address}. */
     public static String configYaml(Path storage, String address) {
+        return configYaml(storage, address, Security.NONE);
+    }
+
+    public static String configYaml(Path storage, String address, Security security) {
+        StringBuilder extra = new StringBuilder();
+        if (security.tls()) {
+            extra.append("  tls:\n    certificate: ").append(security.tlsCertificate().toAbsolutePath())
+                    .append("\n    key: ").append(security.tlsKey().toAbsolutePath()).append('\n');
+        }
+        if (security.htpasswd() != null) {
+            extra.append("auth:\n  htpasswd:\n    realm: gantry-test\n    path: ").append(security.htpasswd().toAbsolutePath()).append('\n');
+        }
+        return base(storage, address) + extra;
+    }
+
+    private static String base(Path storage, String address) {
         return String.join("\n",
                 "version: 0.1",
                 "log:",
@@ -71,7 +107,7 @@ public final class LocalRegistry implements AutoCloseable {
                 "");
     }
 
-    private static LocalRegistry startOnce(Path dataDir, int port) throws ImageException {
+    private static LocalRegistry startOnce(Path dataDir, int port, Security security) throws ImageException {
         String address = "127.0.0.1:" + port;
         Path config = dataDir.toAbsolutePath().resolve("registry.yml");
         stopLeftover(config);
@@ -80,7 +116,7 @@ public final class LocalRegistry implements AutoCloseable {
         Process process;
         try {
             Files.createDirectories(dataDir.resolve("storage"));
-            Files.writeString(config, configYaml(dataDir.resolve("storage").toAbsolutePath(), address), StandardCharsets.UTF_8);
+            Files.writeString(config, configYaml(dataDir.resolve("storage").toAbsolutePath(), address, security), StandardCharsets.UTF_8);
             ProcessBuilder builder = new ProcessBuilder(BINARY, "serve", config.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()))
@@ -93,7 +129,7 @@ public final class LocalRegistry implements AutoCloseable {
         }
         LocalRegistry registry = new LocalRegistry(process, address, dataDir);
         try {
-            registry.awaitReady(logFile);
+            registry.awaitReady(logFile, security.tls());
             return registry;
         } catch (ImageException e) {
             registry.close();
@@ -122,17 +158,32 @@ public final class LocalRegistry implements AutoCloseable {
                 });
     }
 
-    private void awaitReady(Path logFile) throws ImageException {
+    private void awaitReady(Path logFile, boolean tls) throws ImageException {
         try (java.net.http.HttpClient http = RegistryClient.defaultHttpClient()) {
-            awaitReady(logFile, client(http));
+            awaitReady(logFile, tls ? this::acceptsConnections : client(http)::ping);
         }
+    }
+
+    /** A TLS registry's CA is the caller's business: an accepted connection is ready enough. */
+    private void acceptsConnections(String hostPort) throws ImageException {
+        int colon = hostPort.lastIndexOf(':');
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))), 1000);
+        } catch (IOException e) {
+            throw new ImageException("not accepting connections yet", e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Probe {
+        void check(String address) throws ImageException;
     }
 
     private static RegistryClient client(java.net.http.HttpClient http) {
         return new RegistryClient(http, java.util.Set.of(), "linux", "amd64", Duration.ofMinutes(5), java.time.Clock.systemUTC());
     }
 
-    private void awaitReady(Path logFile, RegistryClient client) throws ImageException {
+    private void awaitReady(Path logFile, Probe probe) throws ImageException {
         Instant deadline = Instant.now().plus(STARTUP);
         while (true) {
             if (!process.isAlive()) {
@@ -140,7 +191,7 @@ public final class LocalRegistry implements AutoCloseable {
                         + ": " + lastLine(logFile));
             }
             try {
-                client.ping(address);
+                probe.check(address);
                 if (!process.isAlive()) {
                     continue;
                 }

@@ -14,6 +14,9 @@ public final class MediaTypes {
     public static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
     public static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
     public static final String DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    /** Not in Docker's schema 2 spec, but written by containerd and BuildKit for zstd layers in Docker manifests. */
+    public static final String DOCKER_LAYER_ZSTD = "application/vnd.docker.image.rootfs.diff.tar.zstd";
+    public static final String DOCKER_LAYER_TAR = "application/vnd.docker.image.rootfs.diff.tar";
     public static final String DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json";
     public static final String DOCKER_SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws";
 
@@ -24,6 +27,8 @@ public final class MediaTypes {
     public static final Set<String> MANIFESTS = Set.of(OCI_MANIFEST, DOCKER_MANIFEST);
     public static final Set<String> CONFIGS = Set.of(OCI_CONFIG, DOCKER_CONFIG);
     public static final Set<String> GZIP_LAYERS = Set.of(OCI_LAYER_GZIP, DOCKER_LAYER_GZIP);
+    public static final Set<String> ZSTD_LAYERS = Set.of(OCI_LAYER_ZSTD, DOCKER_LAYER_ZSTD);
+    public static final Set<String> TAR_LAYERS = Set.of(OCI_LAYER_TAR, DOCKER_LAYER_TAR);
 
     private MediaTypes() {
     }

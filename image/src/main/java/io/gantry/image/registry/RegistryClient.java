@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gantry.image.ImageException;
 import io.gantry.image.ImageReference;
+import io.gantry.image.auth.RegistryCredentials;
+import io.gantry.image.auth.RegistryCredentials.Credential;
 import io.gantry.image.content.Digests;
 import io.gantry.image.registry.ParsedManifest.ImageIndex;
 import io.gantry.image.registry.ParsedManifest.ImageManifest;
@@ -15,7 +17,6 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,44 +25,32 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Talks the OCI distribution API to one or more registries: resolves manifests (choosing the
- * configured platform from an index) and opens blobs. Plain http is used only for loopback
- * registries and the explicit insecure list; everything else is https. Anonymous bearer
- * tokens are fetched when a registry asks for them. Thread-safe.
+ * configured platform from an index) and opens blobs. Plain http is used only for the explicit
+ * insecure list and (unless turned off) loopback registries without a configured CA; everything
+ * else is https, trusting the registry's own CA from the certs dirs. Basic and Bearer
+ * authentication answer the registry's challenges with the configured credentials. Thread-safe.
  */
 public class RegistryClient {
     private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final int MAX_REDIRECTS = 5;
-    private static final int MAX_TOKEN_BYTES = 64 * 1024;
+    private static final int MAX_ERROR_BYTES = 8 * 1024;
 
     private final HttpClient http;
-    private final Set<String> insecureRegistries;
-    private final String os;
-    private final String architecture;
-    private final Duration requestTimeout;
-    private final Clock clock;
-    private final Map<String, Token> tokens = new ConcurrentHashMap<>();
-    private final AtomicLong blobFetches = new AtomicLong();
+    private final RegistryOptions options;
+    private final RegistryAuth auth;
+    private final AtomicLong blobFetches;
 
-    private record Token(String value, Instant expires) {
-    }
-
-    /** Platform linux/amd64, no insecure registries beyond loopback, 5 s connect timeout. */
+    /** Platform linux/amd64, no insecure registries beyond loopback, CAs from the default certs dirs, no credentials. */
     public RegistryClient() {
-        this(defaultHttpClient(), Set.of(), "linux", "amd64", Duration.ofMinutes(5), Clock.systemUTC());
+        this(defaultHttpClient(), RegistryOptions.defaults());
     }
 
     /**
@@ -71,12 +60,20 @@ public class RegistryClient {
      */
     public RegistryClient(HttpClient http, Set<String> insecureRegistries, String os, String architecture,
                           Duration requestTimeout, Clock clock) {
+        this(http, RegistryOptions.defaults().withInsecureRegistries(insecureRegistries).withPlatform(os, architecture)
+                .withRequestTimeout(requestTimeout).withClock(clock));
+    }
+
+    /** @param http used for registries without a CA of their own; should not follow redirects itself */
+    public RegistryClient(HttpClient http, RegistryOptions options) {
+        this(http, options, new AtomicLong());
+    }
+
+    private RegistryClient(HttpClient http, RegistryOptions options, AtomicLong blobFetches) {
         this.http = http;
-        this.insecureRegistries = Set.copyOf(insecureRegistries);
-        this.os = os;
-        this.architecture = architecture;
-        this.requestTimeout = requestTimeout;
-        this.clock = clock;
+        this.options = options;
+        this.auth = new RegistryAuth(options.credentials(), options.clock());
+        this.blobFetches = blobFetches;
     }
 
     public static HttpClient defaultHttpClient() {
@@ -86,18 +83,58 @@ public class RegistryClient {
                 .build();
     }
 
+    public RegistryOptions options() {
+        return options;
+    }
+
+    /**
+     * The same client with other credentials (e.g. those sent along with one pull) and its own
+     * token cache, so tokens of one user are never used for another. Shares the blob counter.
+     */
+    public RegistryClient withCredentials(RegistryCredentials credentials) {
+        return new RegistryClient(http, options.withCredentials(credentials), blobFetches);
+    }
+
     /** How many blob GETs this client has sent (tests use it to prove de-duplication). */
     public long blobFetches() {
         return blobFetches.get();
     }
 
-    /** {@code GET /v2/}: succeeds when the registry answers 200 (or 401, meaning it wants a token). */
+    /** {@code GET /v2/}: succeeds when the registry answers 200 (or 401, meaning it wants credentials). */
     public void ping(String registry) throws ImageException {
         URI uri = URI.create(baseUrl(registry) + "/v2/");
         HttpResponse<Void> response = send(registry, HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(10)),
                 HttpResponse.BodyHandlers.discarding());
         if (response.statusCode() != 200 && response.statusCode() != 401) {
             throw new ImageException("registry " + registry + " answered HTTP " + response.statusCode() + " to GET /v2/");
+        }
+    }
+
+    /**
+     * What {@code login} does before storing credentials: {@code GET /v2/} answering the registry's
+     * challenge with {@code credential} only. Throws a one-line
+     * {@code registry R: authentication failed (401): ...} when the registry refuses them.
+     */
+    public void checkLogin(String registry, Credential credential) throws ImageException {
+        RegistryAuth probe = new RegistryAuth(RegistryCredentials.of(Map.of(registry, credential)), options.clock());
+        URI uri = URI.create(baseUrl(registry) + "/v2/");
+        HttpResponse<byte[]> first = send(registry, HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(30)),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (first.statusCode() == 200) {
+            return;
+        }
+        if (first.statusCode() != 401) {
+            throw new ImageException("registry " + registry + " answered HTTP " + first.statusCode() + " to GET /v2/");
+        }
+        String header = probe.answer(registry, null, first.headers().allValues("WWW-Authenticate"),
+                errorMessage(first.body()), tokenTransport(registry));
+        HttpResponse<byte[]> second = send(registry, HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(30))
+                .header("Authorization", header), HttpResponse.BodyHandlers.ofByteArray());
+        if (second.statusCode() == 401 || second.statusCode() == 403) {
+            throw RegistryAuth.authenticationFailed(registry, second.statusCode(), errorMessage(second.body()));
+        }
+        if (second.statusCode() != 200) {
+            throw new ImageException("registry " + registry + " answered HTTP " + second.statusCode() + " to GET /v2/");
         }
     }
 
@@ -113,7 +150,7 @@ public class RegistryClient {
         if (parsed instanceof ImageManifest manifest) {
             return new ResolvedManifest(topDigest, manifest.mediaType(), top.bytes(), manifest);
         }
-        Descriptor chosen = Manifests.choosePlatform(what, (ImageIndex) parsed, os, architecture);
+        Descriptor chosen = Manifests.choosePlatform(what, (ImageIndex) parsed, options.os(), options.architecture());
         if (!MediaTypes.MANIFESTS.contains(chosen.mediaType())) {
             throw new ImageException("index for " + what + " points at unsupported media type " + chosen.mediaType()
                     + " for " + chosen.platform());
@@ -153,10 +190,10 @@ public class RegistryClient {
             URI target = response.uri().resolve(response.headers().firstValue("Location")
                     .orElseThrow(() -> new ImageException("registry " + ref.registry() + " sent a redirect without Location")));
             checkRedirectTarget(ref.registry(), target);
-            HttpRequest.Builder next = HttpRequest.newBuilder(target).GET().timeout(requestTimeout);
+            HttpRequest.Builder next = HttpRequest.newBuilder(target).GET().timeout(options.requestTimeout());
             // Credentials stay with the registry; a CDN on another host gets a signed URL instead.
             if (sameAuthority(target, URI.create(baseUrl(ref.registry())))) {
-                tokenFor(ref, "pull").ifPresent(token -> next.header("Authorization", "Bearer " + token));
+                auth.cached(ref.registry(), scope(ref, "pull")).ifPresent(header -> next.header("Authorization", header));
             }
             response = send(ref.registry(), next, HttpResponse.BodyHandlers.ofInputStream());
         }
@@ -203,35 +240,47 @@ public class RegistryClient {
     }
 
     boolean allowsPlainHttp(String registry) {
-        return insecureRegistries.contains(registry) || isLoopback(hostOf(registry));
+        if (options.insecureRegistries().contains(registry)) {
+            return true;
+        }
+        // A CA configured for the registry says it speaks TLS, even on loopback.
+        return options.loopbackPlainHttp() && isLoopback(hostOf(registry)) && options.tls().caDir(registry).isEmpty();
     }
 
-    /** Sends a request built by {@code request} (fresh each attempt), adding a bearer token when the registry asks for one. */
+    /**
+     * Sends a request built by {@code request} (fresh each attempt), answering an authentication
+     * challenge of the registry once. A second refusal is a one-line authentication error.
+     */
     <T> HttpResponse<T> sendAuthorized(ImageReference ref, String actions, RequestFactory request,
                                        HttpResponse.BodyHandler<T> handler) throws ImageException {
-        Optional<String> cached = tokenFor(ref, actions);
-        HttpRequest.Builder first = request.create().timeout(requestTimeout);
-        cached.ifPresent(token -> first.header("Authorization", "Bearer " + token));
-        HttpResponse<T> response = send(ref.registry(), first, handler);
+        String registry = ref.registry();
+        String scope = scope(ref, actions);
+        Optional<String> cached = auth.cached(registry, scope);
+        HttpRequest.Builder first = request.create().timeout(options.requestTimeout());
+        cached.ifPresent(header -> first.header("Authorization", header));
+        HttpResponse<T> response = send(registry, first, handler);
         if (response.statusCode() != 401) {
             return response;
         }
-        if (response.body() instanceof InputStream stream) {
-            closeQuietly(stream);
+        String firstMessage = errorMessage(response.body());
+        if (cached.isPresent()) {
+            auth.forget(registry); // e.g. an expired token or a changed password: start over once
         }
-        String challenge = response.headers().firstValue("WWW-Authenticate").orElse("");
-        if (!challenge.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw new ImageException("registry " + ref.registry() + " requires credentials for " + ref.repository()
-                    + ", which are not supported yet");
-        }
-        String token = fetchToken(ref, actions, challenge);
-        HttpRequest.Builder retry = request.create().timeout(requestTimeout).header("Authorization", "Bearer " + token);
-        HttpResponse<T> second = send(ref.registry(), retry, handler);
-        if (second.statusCode() == 401) {
-            if (second.body() instanceof InputStream stream) {
-                closeQuietly(stream);
+        String header = auth.answer(registry, scope, response.headers().allValues("WWW-Authenticate"), firstMessage,
+                tokenTransport(registry));
+        HttpRequest.Builder retry = request.create().timeout(options.requestTimeout()).header("Authorization", header);
+        HttpResponse<T> second = send(registry, retry, handler);
+        if (second.statusCode() == 401 || second.statusCode() == 403) {
+            String message = errorMessage(second.body());
+            auth.forget(registry);
+            if (!auth.hasCredentials(registry)) {
+                throw RegistryAuth.authenticationRequired(registry, second.statusCode(), message);
             }
-            throw new ImageException("registry " + ref.registry() + " denied access to " + ref.repository());
+            if (header.startsWith("Basic ")) {
+                throw RegistryAuth.authenticationFailed(registry, second.statusCode(), message);
+            }
+            throw new ImageException("registry " + registry + ": access to " + ref.repository() + " denied ("
+                    + second.statusCode() + ")" + (message.isEmpty() ? "" : ": " + message));
         }
         return second;
     }
@@ -243,9 +292,15 @@ public class RegistryClient {
 
     <T> HttpResponse<T> send(String registry, HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler)
             throws ImageException {
+        HttpRequest built = request.build();
         try {
-            return http.send(request.build(), handler);
+            return clientFor(built.uri()).send(built, handler);
+        } catch (javax.net.ssl.SSLException e) {
+            throw tlsError(registry, built.uri(), e);
         } catch (IOException e) {
+            if (causedBy(e, javax.net.ssl.SSLException.class) instanceof javax.net.ssl.SSLException ssl) {
+                throw tlsError(registry, built.uri(), ssl);
+            }
             throw new RegistryUnreachableException("registry " + registry + " is unreachable: " + describe(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -253,63 +308,98 @@ public class RegistryClient {
         }
     }
 
-    private Optional<String> tokenFor(ImageReference ref, String actions) {
-        Token token = tokens.get(tokenKey(ref, actions));
-        if (token == null || clock.instant().isAfter(token.expires())) {
-            return Optional.empty();
+    /** The client trusting the CA configured for the request's host, or the default one. */
+    private HttpClient clientFor(URI uri) throws ImageException {
+        if (!"https".equals(uri.getScheme()) || uri.getAuthority() == null) {
+            return http;
         }
-        return Optional.of(token.value());
+        return options.tls().clientFor(uri.getAuthority()).orElse(http);
     }
 
-    private String fetchToken(ImageReference ref, String actions, String challenge) throws ImageException {
-        Map<String, String> params = new LinkedHashMap<>();
-        Matcher matcher = CHALLENGE_PARAM.matcher(challenge);
-        while (matcher.find()) {
-            params.put(matcher.group(1).toLowerCase(java.util.Locale.ROOT), matcher.group(2));
+    private ImageException tlsError(String registry, URI uri, javax.net.ssl.SSLException e) {
+        String message = describe(e);
+        String host = uri.getAuthority();
+        String hint = "; put its CA certificate in " + options.tls().certsDirs().stream()
+                .findFirst().map(dir -> dir.resolve(host) + "/ca.crt").orElse("the certs dir");
+        String why;
+        if (message.contains("PKIX") || message.contains("certification path")) {
+            why = "TLS certificate of " + host + " is not trusted" + hint;
+        } else if (message.contains("No subject alternative") || message.contains("No name matching")) {
+            why = "TLS certificate of " + host + " does not match the host name (" + message + ")";
+        } else if (message.contains("Unsupported or unrecognized SSL message") || message.contains("plaintext")) {
+            why = host + " does not speak TLS (a plain http registry must be listed as insecure)";
+        } else {
+            why = "TLS handshake with " + host + " failed: " + message;
         }
-        String realm = params.get("realm");
-        if (realm == null || realm.isBlank()) {
-            throw new ImageException("registry " + ref.registry() + " sent a Bearer challenge without realm");
+        return new ImageException("registry " + registry + ": " + why, e);
+    }
+
+    private static Throwable causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
         }
-        URI realmUri;
+        return null;
+    }
+
+    /** Token requests: only https realms, or http ones this client may speak plain http to. */
+    private RegistryAuth.Transport tokenTransport(String registry) {
+        return request -> {
+            HttpRequest probe = request.copy().build();
+            URI realm = probe.uri();
+            if (!"https".equals(realm.getScheme())
+                    && !("http".equals(realm.getScheme()) && realm.getHost() != null && allowsPlainHttp(realm.getAuthority()))) {
+                throw new ImageException("registry " + registry + " sent a token realm that is not https: " + realm.getScheme() + "://" + realm.getAuthority());
+            }
+            return send(registry, request.timeout(options.requestTimeout()), HttpResponse.BodyHandlers.ofByteArray());
+        };
+    }
+
+    private static String scope(ImageReference ref, String actions) {
+        return "repository:" + ref.repository() + ":" + actions;
+    }
+
+    /**
+     * The first message of a registry's error body (JSON {@code errors[0]}, else the first line of
+     * text), for one-line errors. Closes a stream body; other body types give what they can.
+     */
+    static String errorMessage(Object body) {
+        byte[] bytes;
         try {
-            realmUri = URI.create(realm);
-        } catch (IllegalArgumentException e) {
-            throw new ImageException("registry " + ref.registry() + " sent an invalid token realm");
-        }
-        if (!"https".equals(realmUri.getScheme())
-                && !("http".equals(realmUri.getScheme()) && realmUri.getHost() != null && allowsPlainHttp(realmUri.getAuthority()))) {
-            throw new ImageException("registry " + ref.registry() + " sent a token realm that is not https: " + realm);
-        }
-        StringBuilder query = new StringBuilder();
-        if (params.containsKey("service")) {
-            query.append("service=").append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8));
-        }
-        String scope = "repository:" + ref.repository() + ":" + actions;
-        query.append(query.isEmpty() ? "" : "&").append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
-        URI tokenUri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
-        HttpResponse<InputStream> response = send(ref.registry(),
-                HttpRequest.newBuilder(tokenUri).GET().timeout(requestTimeout), HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream body = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new ImageException("token service of registry " + ref.registry() + " answered HTTP " + response.statusCode());
-            }
-            JsonNode json = JSON.readTree(body.readNBytes(MAX_TOKEN_BYTES));
-            String token = json.path("token").asText(json.path("access_token").asText(""));
-            if (token.isEmpty()) {
-                throw new ImageException("token service of registry " + ref.registry() + " sent no token");
-            }
-            long expiresIn = json.path("expires_in").asLong(60);
-            tokens.put(tokenKey(ref, actions), new Token(token, clock.instant().plusSeconds(Math.max(10, expiresIn) - 5)));
-            log.debug("got a bearer token for {} ({})", ref.repository(), actions);
-            return token;
+            bytes = switch (body) {
+                case InputStream stream -> {
+                    try (stream) {
+                        yield stream.readNBytes(MAX_ERROR_BYTES);
+                    }
+                }
+                case byte[] array -> array;
+                case String text -> text.getBytes(StandardCharsets.UTF_8);
+                case null, default -> new byte[0];
+            };
         } catch (IOException e) {
-            throw new ImageException("token service of registry " + ref.registry() + " sent an invalid answer: " + describe(e), e);
+            return "";
         }
+        if (bytes.length == 0) {
+            return "";
+        }
+        try {
+            JsonNode first = JSON.readTree(bytes).path("errors").path(0);
+            if (!first.isMissingNode()) {
+                String message = first.path("message").asText("");
+                String text = message.isEmpty() ? first.path("code").asText("") : message;
+                return printable(text.lines().findFirst().orElse(""));
+            }
+        } catch (IOException | RuntimeException notJson) {
+            // fall through to plain text
+        }
+        String text = new String(bytes, 0, Math.min(bytes.length, 200), StandardCharsets.UTF_8).strip();
+        return printable(text.lines().findFirst().orElse(""));
     }
 
-    private static String tokenKey(ImageReference ref, String actions) {
-        return ref.registry() + "|" + ref.repository() + "|" + actions;
+    static String printable(String text) {
+        String cleaned = text.replaceAll("\\p{Cntrl}", "?");
+        return cleaned.length() > 200 ? cleaned.substring(0, 200) + "..." : cleaned;
     }
 
     private void checkRedirectTarget(String registry, URI target) throws ImageException {
@@ -328,7 +418,7 @@ public class RegistryClient {
 
     static ImageException statusError(ImageReference ref, String what, int status) {
         return switch (status) {
-            case 401, 403 -> new ImageException("registry " + ref.registry() + " denied access to " + ref.repository());
+            case 401, 403 -> new ImageException("registry " + ref.registry() + ": access to " + ref.repository() + " denied (" + status + ")");
             case 429 -> new ImageException("registry " + ref.registry() + " is rate limiting requests for " + ref.repository());
             default -> new ImageException("registry " + ref.registry() + " answered HTTP " + status + " for the " + what + " of " + ref.canonical());
         };

@@ -397,11 +397,88 @@ class LayerApplierTest {
     }
 
     @Test
-    void zstdLayersAreReportedAsUnsupported() throws Exception {
-        Path file = Files.write(temp.resolve("z"), new byte[] {1, 2, 3});
+    void zstdLayersUnpackLikeGzipOnes() throws Exception {
+        LayerBuilder layer = new LayerBuilder().dir("etc", 0755).file("etc/hello", 0640, HELLO).symlink("link", "etc/hello");
+        Blob blob = layer.zstdLayer();
+        Path file = Files.write(temp.resolve("zstd-blob"), blob.bytes());
+        Path dir = new LayerApplier(LayerLimits.DEFAULT).unpack(file, MediaTypes.OCI_LAYER_ZSTD, layer.diffId(), layers);
+        assertArrayEquals(HELLO, Files.readAllBytes(dir.resolve("etc/hello")));
+        assertEquals(Path.of("etc/hello"), Files.readSymbolicLink(dir.resolve("link")));
+        // The Docker-manifest spelling of the media type is accepted too.
+        Path other = Files.createDirectories(temp.resolve("other"));
+        new LayerApplier(LayerLimits.DEFAULT).unpack(file, MediaTypes.DOCKER_LAYER_ZSTD, layer.diffId(), other);
+        assertTrue(Files.isRegularFile(LayerApplier.layerDir(other, layer.diffId()).resolve("etc/hello")));
+    }
+
+    @Test
+    void zstdBombIsStoppedByTheSizeCap() throws Exception {
+        LayerBuilder layer = new LayerBuilder().file("zeros", 0644, new byte[4 * 1024 * 1024]);
+        Blob blob = layer.zstdLayer();
+        assertTrue(blob.bytes().length < 64 * 1024, "a real bomb: " + blob.bytes().length + " bytes");
+        Path file = Files.write(temp.resolve("bomb.zst"), blob.bytes());
         ImageException e = assertThrows(ImageException.class,
-                () -> new LayerApplier(LayerLimits.DEFAULT).unpack(file, MediaTypes.OCI_LAYER_ZSTD, Digests.sha256(new byte[0]), layers));
-        assertTrue(e.getMessage().contains("zstd"), e.getMessage());
+                () -> new LayerApplier(new LayerLimits(1024 * 1024, 1000)).unpack(file, MediaTypes.OCI_LAYER_ZSTD, layer.diffId(), layers));
+        assertTrue(e.getMessage().contains("larger than the limit of 1048576 uncompressed bytes"), e.getMessage());
+        try (Stream<Path> left = Files.list(layers)) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
+    @Test
+    void malformedZstdIsRefusedInOneLine() throws Exception {
+        byte[] good = new LayerBuilder().file("x", 0644, HELLO).zstdLayer().bytes();
+        byte[] broken = java.util.Arrays.copyOf(good, good.length);
+        for (int i = 12; i < broken.length; i++) {
+            broken[i] ^= 0x5a;
+        }
+        for (byte[] bytes : List.of(new byte[] {1, 2, 3}, broken)) {
+            Path file = Files.write(temp.resolve("z" + System.nanoTime()), bytes);
+            ImageException e = assertThrows(ImageException.class,
+                    () -> new LayerApplier(LayerLimits.DEFAULT).unpack(file, MediaTypes.OCI_LAYER_ZSTD, Digests.sha256(new byte[0]), layers));
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("layer sha256:"), e.getMessage());
+        }
+        try (Stream<Path> left = Files.list(layers)) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
+    @Test
+    void hostileZstdLayersAreRefusedLikeGzipOnes() throws Exception {
+        List<LayerBuilder> hostile = List.of(
+                new LayerBuilder().file("../escape", 0644, HELLO),
+                new LayerBuilder().file("/etc/evil", 0644, HELLO),
+                new LayerBuilder().symlink("a", outside.toString()).file("a/pwned", 0644, HELLO),
+                new LayerBuilder().symlink("a", "../../outside").file("a/pwned", 0644, HELLO),
+                new LayerBuilder().hardLink("passwd", outside.resolve("x").toString()));
+        for (LayerBuilder layer : hostile) {
+            Path file = Files.write(temp.resolve("hostile-" + System.nanoTime() + ".zst"), layer.zstdLayer().bytes());
+            ImageException e = assertThrows(ImageException.class,
+                    () -> new LayerApplier(LayerLimits.DEFAULT).unpack(file, MediaTypes.OCI_LAYER_ZSTD, layer.diffId(), layers));
+            assertTrue(e.getMessage().contains("is unsafe"), e.getMessage());
+        }
+        try (Stream<Path> left = Files.list(layers)) {
+            assertEquals(List.of(), left.toList(), "layers dir must be empty");
+        }
+        try (Stream<Path> left = Files.list(outside)) {
+            assertEquals(List.of(), left.toList(), "nothing written outside");
+        }
+    }
+
+    @Test
+    void zstdFrameDeclaringAHugeWindowUnpacks() throws Exception {
+        // The decoder grows its buffer with the data actually decoded, not the declared window
+        // (checked by hand under -Xmx32m), so such a header alone cannot exhaust memory.
+        // A hand-made frame declaring a 1 GiB window (window descriptor 0xA0: 2^(10+20)) around one raw block.
+        byte[] tar = new LayerBuilder().file("x", 0644, HELLO).tar();
+        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+        frame.write(new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0x00, (byte) 0xa0});
+        int blockHeader = 1 | (tar.length << 3); // last block, raw
+        frame.write(new byte[] {(byte) blockHeader, (byte) (blockHeader >> 8), (byte) (blockHeader >> 16)});
+        frame.write(tar);
+        Path file = Files.write(temp.resolve("huge-window.zst"), frame.toByteArray());
+        Path dir = new LayerApplier(LayerLimits.DEFAULT).unpack(file, MediaTypes.OCI_LAYER_ZSTD, Digests.sha256(tar), layers);
+        assertArrayEquals(HELLO, Files.readAllBytes(dir.resolve("x")));
     }
 
     @Test

@@ -265,4 +265,106 @@ class FakeRegistryPullTest {
                 "linux", "amd64", java.time.Duration.ofMinutes(1), java.time.Clock.systemUTC());
         assertEquals("http://10.0.0.1:5000", insecure.baseUrl("10.0.0.1:5000"));
     }
+
+    @Test
+    void hugeManifestFromRegistryIsRefusedWithoutReadingItAll() throws Exception {
+        byte[] huge = new byte[Manifests.MAX_MANIFEST_BYTES + 1024];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        huge[0] = '{';
+        huge[huge.length - 1] = '}';
+        registry.json("/v2/huge/manifests/latest", MediaTypes.OCI_MANIFEST, huge);
+        Path store = temp.resolve("store");
+        ImageException e = assertThrows(ImageException.class,
+                () -> new ImageStore(store, new RegistryClient()).pull(ref("huge"), ImageService.PullListener.NONE));
+        assertEquals("manifest for " + registry.address() + "/huge:latest is larger than " + Manifests.MAX_MANIFEST_BYTES + " bytes",
+                e.getMessage());
+        assertStoreEmpty(store);
+    }
+
+    @Test
+    void configWithAnAbsurdNumberOfLayersFromRegistryIsRefused() throws Exception {
+        StringBuilder config = new StringBuilder("{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[");
+        for (int i = 0; i < 5000; i++) {
+            config.append(i == 0 ? "" : ",").append("\"").append(layer.diffId()).append('"');
+        }
+        config.append("]}}");
+        Blob configBlob = new Blob(MediaTypes.OCI_CONFIG, config.toString().getBytes(StandardCharsets.UTF_8));
+        OciImage absurd = OciImage.of(configBlob, List.of(layer.gzipLayer()));
+        serve("absurd", "latest", absurd);
+        Path store = temp.resolve("store");
+        ImageException e = assertThrows(ImageException.class,
+                () -> new ImageStore(store, new RegistryClient()).pull(ref("absurd"), ImageService.PullListener.NONE));
+        assertTrue(e.getMessage().contains("lists 5000 layers, more than the limit of 128"), e.getMessage());
+        try (Stream<Path> layers = Files.list(store.resolve("layers"))) {
+            assertEquals(List.of(), layers.toList());
+        }
+        assertFalse(Files.exists(store.resolve("index.json")));
+    }
+
+    @Test
+    void configLargerThanTheLimitIsNotDownloaded() throws Exception {
+        Blob config = image.blobs().getFirst();
+        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\","
+                + "\"config\":{\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"size\":" + (ImageStore.MAX_CONFIG_BYTES + 1)
+                + ",\"digest\":\"" + config.digest() + "\"},\"layers\":[]}";
+        registry.json("/v2/fat/manifests/latest", MediaTypes.OCI_MANIFEST, manifest.getBytes(StandardCharsets.UTF_8));
+        ImageException e = assertThrows(ImageException.class,
+                () -> new ImageStore(temp.resolve("store"), new RegistryClient()).pull(ref("fat"), ImageService.PullListener.NONE));
+        assertTrue(e.getMessage().contains("more than the limit of " + ImageStore.MAX_CONFIG_BYTES), e.getMessage());
+        assertEquals(0, registry.count("GET", "/v2/fat/blobs/"));
+    }
+
+    /** A clock the test moves by hand. */
+    private static final class ManualClock extends java.time.Clock {
+        private volatile java.time.Instant now = java.time.Instant.parse("2030-01-01T00:00:00Z");
+
+        void advance(java.time.Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void bearerTokensAreRefetchedWhenExpiredOrRefused() throws Exception {
+        serve("app", "latest", image);
+        registry.requiredToken = "first";
+        registry.answer("GET", "/token", 200, Map.of(), "{\"token\":\"first\",\"expires_in\":60}".getBytes(StandardCharsets.UTF_8));
+        ManualClock clock = new ManualClock();
+        RegistryClient client = new RegistryClient(RegistryClient.defaultHttpClient(), RegistryOptions.defaults().withClock(clock));
+        client.resolve(ref("app"));
+        client.resolve(ref("app"));
+        assertEquals(1, registry.count("GET", "/token"), "cached while valid");
+        clock.advance(java.time.Duration.ofSeconds(61));
+        client.resolve(ref("app"));
+        assertEquals(2, registry.count("GET", "/token"), "fetched again once expired");
+        long unauthorizedBefore = registry.requests.stream().filter(r -> r.path().startsWith("/v2/app/") && r.authorization() == null).count();
+        assertEquals(2, unauthorizedBefore, "an expired token is not sent; the registry's challenge asks for a new one");
+
+        // The registry stops accepting the cached token: one challenge, one new token, success.
+        registry.requiredToken = "second";
+        registry.answer("GET", "/token", 200, Map.of(), "{\"token\":\"second\",\"expires_in\":60}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(image.manifestDigest(), client.resolve(ref("app")).digest());
+        assertEquals(3, registry.count("GET", "/token"));
+    }
+
+    @Test
+    void unsupportedChallengeSchemeIsOneLine() throws Exception {
+        registry.answer("GET", "/v2/app/manifests/latest", 401, Map.of("WWW-Authenticate", "Negotiate"), new byte[0]);
+        ImageException e = assertThrows(ImageException.class, () -> new RegistryClient().resolve(ref("app")));
+        assertEquals("registry " + registry.address() + " asked for an unsupported authentication scheme: Negotiate", e.getMessage());
+    }
 }

@@ -68,6 +68,8 @@ public final class SchedulerCore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchedulerCore.class);
     /** Events remembered for {@code events --since}; older ones are dropped. */
     private static final int EVENT_HISTORY = 2000;
+    /** Member changes are pushed to the network's nodes this soon (batched). */
+    private static final long NETWORK_PUSH_DELAY_MS = 20;
     static final int DEFAULT_STOP_TIMEOUT_SECONDS = 10;
     static final Duration WAIT_SLACK = Duration.ofSeconds(10);
     static final Duration ATTACHED_RM_GRACE = Duration.ofSeconds(60);
@@ -133,6 +135,11 @@ public final class SchedulerCore implements AutoCloseable {
     private final AtomicLong logRequestIds = new AtomicLong();
     private final AtomicLong sessionIds = new AtomicLong();
     private final io.gantry.scheduler.events.EventLog events;
+    private final io.gantry.telemetry.SchedulerMetrics metrics;
+    private final io.gantry.scheduler.network.Networks networks = io.gantry.scheduler.network.Networks.defaults();
+    /** Overlay networks whose members changed: every node on them gets its assignments again (forwarding, DNS). */
+    private final Set<String> dirtyNetworks = new LinkedHashSet<>();
+    private final AtomicBoolean networkPushQueued = new AtomicBoolean();
     private final ScheduledExecutorService timer;
     private final ExecutorService evaluator;
     private final ExecutorService reporter;
@@ -154,7 +161,8 @@ public final class SchedulerCore implements AutoCloseable {
     }
 
     public SchedulerCore(FencedStore store, LoadedState state, Clock clock, Settings settings, Placer placer,
-                         IdGenerator ids, Consumer<SchedulerCore> onFencedOut) {
+                         IdGenerator ids, Consumer<SchedulerCore> onFencedOut, io.gantry.telemetry.SchedulerMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.clock = clock;
         this.settings = settings;
@@ -176,6 +184,7 @@ public final class SchedulerCore implements AutoCloseable {
         state.services().stream().sorted(Comparator.comparingLong(Service::getCreatedAtMs).thenComparing(Service::getId))
                 .forEach(sv -> services.put(sv.getId(), sv));
         dirtyServices.addAll(services.keySet());
+        networks.restore(state.networks(), nodes.values(), workloads.values());
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("gantry-timer").factory());
         this.evaluator = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("gantry-eval").factory());
         this.reporter = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("gantry-reports").factory());
@@ -191,6 +200,7 @@ public final class SchedulerCore implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
         flusher.scheduleWithFixedDelay(this::flushObserved, FLUSH_EVERY.toMillis(), FLUSH_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         requestEvaluation();
+        metrics.setLeader(true);
         events.emit("scheduler", "leader_elected", "epoch-" + store.epoch(), "", "", Map.of("epoch", Long.toString(store.epoch())));
     }
 
@@ -220,14 +230,16 @@ public final class SchedulerCore implements AutoCloseable {
         if (spec.getName().isEmpty()) {
             spec = spec.toBuilder().setName(NameGenerator.forId(id, this::nameTaken)).build();
         }
+        var endpoints = networks.join(id, spec);
         var w = Workload.newBuilder().setId(id).setSpec(spec).setState(ContainerState.PENDING)
                 .setDesired(DesiredState.DESIRED_RUNNING).setCreatedAtMs(clock.millis())
-                .setAttached(request.getAttached()).build();
+                .setAttached(request.getAttached()).addAllEndpoints(endpoints).build();
         // Decide first, then write once: the new workload holds nothing yet, so the snapshot is the same.
         var placed = decide(w, Ask.of(w), snapshots());
         try {
             fenced(() -> store.createWorkload(placed));
         } catch (StoreException e) {
+            networks.leave(id, endpoints);
             discardUnconfirmedCreate(id);
             throw e;
         }
@@ -567,6 +579,139 @@ public final class SchedulerCore implements AutoCloseable {
         session.relay(frame);
     }
 
+    // ------------------------------------------------------------------ network API
+
+    public synchronized io.gantry.proto.Network createNetwork(io.gantry.proto.CreateNetworkRequest request) {
+        ensureOpen();
+        String id;
+        do {
+            id = ids.next();
+        } while (networks.get(id).isPresent() || workloads.containsKey(id) || services.containsKey(id));
+        var n = networks.create(request, id, clock.millis());
+        try {
+            fenced(() -> store.commit(List.of(new Write.PutNetwork(n, false))));
+        } catch (RuntimeException e) {
+            networks.abandoned(id);
+            throw e;
+        }
+        networks.added(n);
+        events.emit("network", "created", n.getId(), n.getName(), "", Map.of("subnet", n.getSubnet()));
+        log.info("network {} ({}) created: {} vni {}{}", n.getName(), n.getId(), n.getSubnet(), n.getVni(),
+                n.getInternal() ? ", internal" : "");
+        return n;
+    }
+
+    public synchronized List<io.gantry.proto.Network> listNetworks() {
+        ensureOpen();
+        var out = new ArrayList<io.gantry.proto.Network>();
+        for (String builtin : List.of("bridge", "host", "none")) {
+            out.add(io.gantry.proto.Network.newBuilder().setId(builtin).setName(builtin).setDriver(builtin)
+                    .setBuiltin(true).build());
+        }
+        networks.all().stream().map(this::withMembers).forEach(out::add);
+        return out;
+    }
+
+    public synchronized io.gantry.proto.Network inspectNetwork(String ref) {
+        ensureOpen();
+        return withMembers(networks.resolve(ref));
+    }
+
+    private io.gantry.proto.Network withMembers(io.gantry.proto.Network n) {
+        var b = n.toBuilder().clearContainers();
+        for (var w : workloads.values()) {
+            if (w.getEndpointsList().stream().anyMatch(e -> e.getNetworkId().equals(n.getId()))) {
+                b.addContainers(w.getSpec().getName());
+            }
+        }
+        return b.build();
+    }
+
+    public synchronized String removeNetwork(String ref) {
+        ensureOpen();
+        var n = networks.resolve(ref);
+        var members = withMembers(n).getContainersList();
+        if (!members.isEmpty()) {
+            throw Status.FAILED_PRECONDITION.withDescription("network " + n.getName() + " is in use by "
+                    + String.join(", ", members.subList(0, Math.min(5, members.size())))
+                    + (members.size() > 5 ? " and " + (members.size() - 5) + " more" : "")).asRuntimeException();
+        }
+        if (services.values().stream().anyMatch(sv -> usesNetwork(sv.getSpec().getTemplate(), n))) {
+            throw Status.FAILED_PRECONDITION.withDescription("network " + n.getName() + " is in use by a service")
+                    .asRuntimeException();
+        }
+        fenced(() -> store.commit(List.of(new Write.DeleteNetwork(n.getId()))));
+        networks.removed(n.getId());
+        events.emit("network", "removed", n.getId(), n.getName(), "", Map.of());
+        log.info("network {} ({}) removed", n.getName(), n.getId());
+        return n.getId();
+    }
+
+    private static boolean usesNetwork(io.gantry.proto.WorkloadSpec spec, io.gantry.proto.Network n) {
+        return spec.getNetworksList().stream().anyMatch(a -> a.getNetwork().equals(n.getName()) || a.getNetwork().equals(n.getId()));
+    }
+
+    public synchronized List<String> pruneNetworks() {
+        ensureOpen();
+        var pruned = new ArrayList<String>();
+        for (var n : List.copyOf(networks.all())) {
+            if (withMembers(n).getContainersCount() == 0
+                    && services.values().stream().noneMatch(sv -> usesNetwork(sv.getSpec().getTemplate(), n))) {
+                removeNetwork(n.getId());
+                pruned.add(n.getName());
+            }
+        }
+        return pruned;
+    }
+
+    /** {@code network connect}: a new address on the network; the agent adds the interface to the running container. */
+    public synchronized Workload connectNetwork(io.gantry.proto.ConnectNetworkRequest r) {
+        ensureOpen();
+        var n = networks.resolve(r.getNetwork());
+        var w = resolve(r.getContainer());
+        if (w.getEndpointsList().stream().anyMatch(e -> e.getNetworkId().equals(n.getId()))) {
+            throw Status.ALREADY_EXISTS.withDescription("container " + w.getSpec().getName()
+                    + " is already connected to network " + n.getName()).asRuntimeException();
+        }
+        String mode = w.getSpec().getNetworkMode();
+        if (mode.equals("host") || mode.equals("none")) {
+            throw Status.FAILED_PRECONDITION.withDescription("container " + w.getSpec().getName() + " uses --network "
+                    + mode + " and cannot be connected to other networks").asRuntimeException();
+        }
+        var endpoint = networks.join(w.getId(), n, r.getAliasesList());
+        var updated = w.toBuilder().addEndpoints(endpoint).build();
+        try {
+            put(updated);
+        } catch (RuntimeException e) {
+            networks.leave(w.getId(), List.of(endpoint));
+            throw e;
+        }
+        if (!updated.getNode().isEmpty()) {
+            pushAssignments(updated.getNode());
+        }
+        events.emit("network", "connect", n.getId(), n.getName(), updated.getNode(), Map.of("container", w.getSpec().getName()));
+        return updated;
+    }
+
+    public synchronized Workload disconnectNetwork(io.gantry.proto.DisconnectNetworkRequest r) {
+        ensureOpen();
+        var n = networks.resolve(r.getNetwork());
+        var w = resolve(r.getContainer());
+        var endpoint = w.getEndpointsList().stream().filter(e -> e.getNetworkId().equals(n.getId())).findFirst()
+                .orElseThrow(() -> Status.NOT_FOUND.withDescription("container " + w.getSpec().getName()
+                        + " is not connected to network " + n.getName()).asRuntimeException());
+        var rest = new ArrayList<>(w.getEndpointsList());
+        rest.remove(endpoint);
+        var updated = w.toBuilder().clearEndpoints().addAllEndpoints(rest).build();
+        put(updated);
+        networks.leave(w.getId(), List.of(endpoint));
+        if (!updated.getNode().isEmpty()) {
+            pushAssignments(updated.getNode());
+        }
+        events.emit("network", "disconnect", n.getId(), n.getName(), updated.getNode(), Map.of("container", w.getSpec().getName()));
+        return updated;
+    }
+
     /** {@code node update}, {@code node drain}, {@code node activate}. */
     public synchronized Node updateNode(UpdateNodeRequest request) {
         ensureOpen();
@@ -835,14 +980,21 @@ public final class SchedulerCore implements AutoCloseable {
             node.putAllOperatorLabels(before.getOperatorLabelsMap()).setAvailability(before.getAvailability());
         }
         node.putAllLabels(effectiveLabels(node.getAgentLabelsMap(), node.getOperatorLabelsMap()));
+        String subnet = networks.nodeSubnet(before != null ? before : node.build());
+        node.setSubnet(subnet);
         var registered = node.build();
+        if (before == null || !subnet.equals(before.getSubnet())) {
+            fenced(() -> store.putNode(registered, before != null)); // a new subnet lease must be durable first
+        } else {
+            dirtyNodes.add(name); // what the agent says of itself is written behind, like its containers' state
+        }
         nodes.put(name, registered);
-        dirtyNodes.add(name); // what the agent says of itself is written behind, like its containers' state
         var session = new AgentSession(name, out);
         sessions.put(name, session);
         lastSeen.put(name, now);
         session.send(SchedulerMessage.newBuilder().setRegistered(Registered.newBuilder()
-                .setHeartbeatIntervalMs(settings.heartbeatIntervalMillis()).setDefaultRegistry(settings.defaultRegistry()))
+                .setHeartbeatIntervalMs(settings.heartbeatIntervalMillis()).setDefaultRegistry(settings.defaultRegistry())
+                .setNodeSubnet(subnet))
                 .build());
         readopt(name, r.getContainersList());
         for (var status : r.getContainersList()) {
@@ -951,6 +1103,7 @@ public final class SchedulerCore implements AutoCloseable {
                     return;
                 }
                 long now = clock.millis();
+                updateGauges();
                 for (var n : List.copyOf(nodes.values())) {
                     if (n.getStatus() == Node.Status.DOWN) {
                         continue;
@@ -1055,6 +1208,9 @@ public final class SchedulerCore implements AutoCloseable {
             b.setImageDigest(s.getImageDigest());
         }
         b.setHealth(s.getHealth()).setHealthFailingStreak(s.getHealthFailingStreak()).setHealthOutput(s.getHealthOutput());
+        if (s.getPublishedPortsCount() > 0 || !s.getBridgeIp().isEmpty()) {
+            b.clearPublishedPorts().addAllPublishedPorts(s.getPublishedPortsList()).setBridgeIp(s.getBridgeIp());
+        }
         var updated = b.build();
         if (s.getState() == ContainerState.REMOVED && w.getDesired() == DesiredState.DESIRED_REMOVED) {
             delete(updated);
@@ -1104,7 +1260,10 @@ public final class SchedulerCore implements AutoCloseable {
     }
 
     private Workload decide(Workload w, Ask ask, PlacementRound round) {
+        long t0 = System.nanoTime();
         var decision = round.place(ask, seedFor(w.getId()));
+        metrics.placement(decision instanceof PlacementDecision.Placed ? io.gantry.telemetry.Labels.PlacementOutcome.PLACED
+                : io.gantry.telemetry.Labels.PlacementOutcome.UNPLACEABLE, Duration.ofNanos(System.nanoTime() - t0));
         return switch (decision) {
             case PlacementDecision.Placed p -> placedOn(w, p.node());
             case PlacementDecision.Unplaceable u -> w.toBuilder().clearRejections()
@@ -1339,7 +1498,7 @@ public final class SchedulerCore implements AutoCloseable {
         var spec = sv.getSpec().getTemplate().toBuilder().setName(sv.getSpec().getName() + "." + slot + "." + id).build();
         return Workload.newBuilder().setId(id).setSpec(spec).setState(ContainerState.PENDING)
                 .setDesired(DesiredState.DESIRED_RUNNING).setCreatedAtMs(now).setService(sv.getId()).setSlot(slot)
-                .setServiceVersion(sv.getVersion()).build();
+                .setServiceVersion(sv.getVersion()).addAllEndpoints(networks.join(id, spec)).build();
     }
 
     private static boolean awaitsPlacement(Workload w) {
@@ -1356,9 +1515,10 @@ public final class SchedulerCore implements AutoCloseable {
             var w = workloads.get(id);
             b.addAssignments(Assignment.newBuilder().setWorkloadId(w.getId()).setSpec(w.getSpec())
                     .setDesired(w.getDesired()).setPlacementVersion(w.getPlacementVersion())
-                    .setRestartCount(w.getRestartCount())
+                    .setRestartCount(w.getRestartCount()).addAllEndpoints(w.getEndpointsList())
                     .setStopTimeoutSeconds(stopTimeouts.getOrDefault(w.getId(), DEFAULT_STOP_TIMEOUT_SECONDS)));
         }
+        b.addAllNetworks(networkViews(nodeName));
         session.send(SchedulerMessage.newBuilder().setAssignments(b).build());
     }
 
@@ -1485,6 +1645,11 @@ public final class SchedulerCore implements AutoCloseable {
     private void cache(Workload w) {
         var before = workloads.get(w.getId());
         emitChange(before, w);
+        if (!w.getEndpointsList().isEmpty() || (before != null && !before.getEndpointsList().isEmpty())) {
+            if (before == null || !memberKey(before).equals(memberKey(w))) {
+                networksChanged(before, w);
+            }
+        }
         index(w);
         account(before, w);
         if (!w.getService().isEmpty() && (before == null || before.getDesired() != w.getDesired())) {
@@ -1510,6 +1675,90 @@ public final class SchedulerCore implements AutoCloseable {
             runningSince.remove(w.getId());
         }
         notifyWaiters(w.getId(), w);
+    }
+
+    // ------------------------------------------------------------------ networks
+
+    /** What other nodes see of a network member: a change here must reach them (forwarding entries, DNS). */
+    private static List<Object> memberKey(Workload w) {
+        return List.of(w.getNode(), isHealthyMember(w), w.getSpec().getName(), w.getEndpointsList());
+    }
+
+    private static boolean isHealthyMember(Workload w) {
+        return w.getState() == ContainerState.RUNNING && w.getDesired() != DesiredState.DESIRED_REMOVED
+                && w.getHealth() != io.gantry.proto.HealthStatus.UNHEALTHY
+                && w.getHealth() != io.gantry.proto.HealthStatus.HEALTH_STARTING;
+    }
+
+    private void networksChanged(Workload before, Workload after) {
+        for (var w : java.util.Arrays.asList(before, after)) {
+            if (w != null) {
+                w.getEndpointsList().forEach(e -> dirtyNetworks.add(e.getNetworkId()));
+            }
+        }
+        if (networkPushQueued.compareAndSet(false, true)) {
+            try {
+                timer.schedule(this::pushNetworkChanges, NETWORK_PUSH_DELAY_MS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                networkPushQueued.set(false); // closed
+            }
+        }
+    }
+
+    /** Batched: a burst of member changes (a service scaling) sends each affected node one new set. */
+    private synchronized void pushNetworkChanges() {
+        networkPushQueued.set(false);
+        if (closed || dirtyNetworks.isEmpty()) {
+            return;
+        }
+        var touched = new java.util.TreeSet<String>();
+        for (var w : workloads.values()) {
+            if (!w.getNode().isEmpty() && w.getEndpointsList().stream().anyMatch(e -> dirtyNetworks.contains(e.getNetworkId()))) {
+                touched.add(w.getNode());
+            }
+        }
+        dirtyNetworks.clear();
+        touched.forEach(this::pushAssignments);
+    }
+
+    /** Every overlay network with a member on {@code nodeName}, with all its members cluster-wide. */
+    private List<io.gantry.proto.NetworkView> networkViews(String nodeName) {
+        var ids = new LinkedHashSet<String>();
+        for (String id : idsByNode.getOrDefault(nodeName, Set.of())) {
+            workloads.get(id).getEndpointsList().forEach(e -> ids.add(e.getNetworkId()));
+        }
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        var views = new LinkedHashMap<String, io.gantry.proto.NetworkView.Builder>();
+        for (String id : ids) {
+            networks.get(id).ifPresent(n -> views.put(id, io.gantry.proto.NetworkView.newBuilder().setNetwork(n)));
+        }
+        for (var w : workloads.values()) {
+            if (w.getNode().isEmpty() || w.getDesired() == DesiredState.DESIRED_REMOVED) {
+                continue;
+            }
+            for (var e : w.getEndpointsList()) {
+                var view = views.get(e.getNetworkId());
+                if (view == null) {
+                    continue;
+                }
+                var node = nodes.get(w.getNode());
+                String service = w.getService().isEmpty() || !services.containsKey(w.getService()) ? ""
+                        : services.get(w.getService()).getSpec().getName();
+                view.addMembers(io.gantry.proto.NetworkMember.newBuilder().setWorkloadId(w.getId())
+                        .setName(w.getSpec().getName()).addAllAliases(e.getAliasesList()).setService(service)
+                        .setIp(e.getIp()).setMac(e.getMac()).setNode(w.getNode())
+                        .setNodeAddress(node == null ? "" : hostOf(node.getAddress())).setHealthy(isHealthyMember(w)));
+            }
+        }
+        return views.values().stream().map(io.gantry.proto.NetworkView.Builder::build).toList();
+    }
+
+    private static String hostOf(String address) {
+        int colon = address.lastIndexOf(':');
+        String host = colon > 0 ? address.substring(0, colon) : address;
+        return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     }
 
     /** Container events, from what changed in the cache (the one way workloads change). */
@@ -1598,6 +1847,10 @@ public final class SchedulerCore implements AutoCloseable {
         if (cached != null) {
             containerEvent("removed", gone, Map.of());
         }
+        if (!gone.getEndpointsList().isEmpty()) {
+            networks.leave(gone.getId(), gone.getEndpointsList());
+            networksChanged(gone, null);
+        }
         if (cached != null) {
             account(cached, null);
         }
@@ -1634,13 +1887,71 @@ public final class SchedulerCore implements AutoCloseable {
     }
 
     private void fenced(Runnable write) {
+        long t0 = System.nanoTime();
+        boolean failed = true;
         try {
             write.run();
+            failed = false;
         } catch (FencedOutException e) {
             closed = true; // stop acting as leader at once; the election layer steps down
             onFencedOut.accept(this);
             throw e;
+        } finally {
+            metrics.zooKeeper(io.gantry.telemetry.Labels.ZkOp.TRANSACTION, Duration.ofNanos(System.nanoTime() - t0), failed);
         }
+    }
+
+    /** The cluster gauges, recounted once a tick (a pass over the cache; cheap next to a placement pass). */
+    private void updateGauges() {
+        var byNode = new java.util.EnumMap<io.gantry.telemetry.Labels.NodeState, Integer>(io.gantry.telemetry.Labels.NodeState.class);
+        for (var n : nodes.values()) {
+            var state = switch (n.getStatus()) {
+                case READY -> n.getAvailability() == Node.Availability.DRAIN ? io.gantry.telemetry.Labels.NodeState.DRAINING
+                        : io.gantry.telemetry.Labels.NodeState.READY;
+                case DOWN -> io.gantry.telemetry.Labels.NodeState.DOWN;
+                default -> io.gantry.telemetry.Labels.NodeState.UNKNOWN;
+            };
+            byNode.merge(state, 1, Integer::sum);
+        }
+        var byState = new java.util.EnumMap<io.gantry.telemetry.Labels.ContainerState, Integer>(io.gantry.telemetry.Labels.ContainerState.class);
+        for (var w : workloads.values()) {
+            if (w.getState() == ContainerState.REMOVED) {
+                continue;
+            }
+            io.gantry.telemetry.Labels.ContainerState label;
+            try {
+                label = io.gantry.telemetry.Labels.ContainerState.valueOf(w.getState().name());
+            } catch (IllegalArgumentException e) {
+                label = io.gantry.telemetry.Labels.ContainerState.UNKNOWN;
+            }
+            byState.merge(label, 1, Integer::sum);
+        }
+        var pending = new java.util.EnumMap<io.gantry.telemetry.Labels.PendingReason, Integer>(io.gantry.telemetry.Labels.PendingReason.class);
+        boolean anyNode = nodes.values().stream().anyMatch(n -> n.getStatus() == Node.Status.READY
+                && n.getAvailability() == Node.Availability.ACTIVE);
+        for (String id : pendingIds) {
+            pending.merge(anyNode ? pendingReason(workloads.get(id)) : io.gantry.telemetry.Labels.PendingReason.NO_NODES, 1, Integer::sum);
+        }
+        metrics.setNodes(byNode);
+        metrics.setContainers(byState);
+        metrics.setPendingWorkloads(pending);
+        metrics.setEvaluationQueueDepth(pendingIds.size() + dirtyServices.size());
+    }
+
+    /** The bounded label for why a workload waits: the most common rejection among the nodes it was turned down by. */
+    private static io.gantry.telemetry.Labels.PendingReason pendingReason(Workload w) {
+        var counts = new java.util.EnumMap<io.gantry.telemetry.Labels.PendingReason, Integer>(io.gantry.telemetry.Labels.PendingReason.class);
+        for (var r : w.getRejectionsList()) {
+            String reason = r.getReason();
+            var label = reason.startsWith("insufficient cpu") ? io.gantry.telemetry.Labels.PendingReason.INSUFFICIENT_CPU
+                    : reason.startsWith("insufficient memory") ? io.gantry.telemetry.Labels.PendingReason.INSUFFICIENT_MEMORY
+                    : reason.startsWith("constraint") ? io.gantry.telemetry.Labels.PendingReason.CONSTRAINTS
+                    : reason.startsWith("host port") ? io.gantry.telemetry.Labels.PendingReason.PORT_CONFLICT
+                    : io.gantry.telemetry.Labels.PendingReason.OTHER;
+            counts.merge(label, 1, Integer::sum);
+        }
+        return counts.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                .orElse(io.gantry.telemetry.Labels.PendingReason.OTHER);
     }
 
     private CompletableFuture<Workload> await(Workload w, Predicate<Workload> done, Duration timeout,
@@ -1776,6 +2087,12 @@ public final class SchedulerCore implements AutoCloseable {
         toClose.forEach(s -> s.close(status));
         toFail.forEach(w -> w.future.completeExceptionally(status.asRuntimeException()));
         events.close();
+        metrics.setLeader(false);
+        // A follower reports no cluster gauges: dashboards take the leader's (max by state).
+        metrics.setNodes(Map.of());
+        metrics.setContainers(Map.of());
+        metrics.setPendingWorkloads(Map.of());
+        metrics.setEvaluationQueueDepth(0);
         timer.shutdownNow();
         evaluator.shutdownNow();
         reporter.shutdownNow();

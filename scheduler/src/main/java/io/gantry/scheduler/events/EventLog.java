@@ -17,7 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * subscribers. A new leader starts with an empty history (events are a view, not state).
  */
 public final class EventLog {
-    public static final Set<String> TYPES = Set.of("container", "node", "service", "scheduler");
+    public static final Set<String> TYPES = Set.of("container", "node", "service", "network", "scheduler");
     private final Clock clock;
     private final int capacity;
     private final ArrayDeque<Event> recent = new ArrayDeque<>();
@@ -56,7 +56,7 @@ public final class EventLog {
         for (String t : request.getTypesList()) {
             if (!TYPES.contains(t)) {
                 throw io.grpc.Status.INVALID_ARGUMENT.withDescription("unknown event type \"" + t
-                        + "\": use container, node, service or scheduler").asRuntimeException();
+                        + "\": use container, node, service, network or scheduler").asRuntimeException();
             }
         }
         var filter = new Filter(Set.copyOf(request.getTypesList()), request.getSinceNanos(), request.getUntilNanos());

@@ -168,6 +168,41 @@ public final class ControlService extends ControlGrpc.ControlImplBase {
         }
     }
 
+    @Override
+    public void createNetwork(io.gantry.proto.CreateNetworkRequest request, StreamObserver<io.gantry.proto.Network> out) {
+        unary(out, core -> core.createNetwork(request));
+    }
+
+    @Override
+    public void listNetworks(io.gantry.proto.ListNetworksRequest request, StreamObserver<io.gantry.proto.ListNetworksResponse> out) {
+        unary(out, core -> io.gantry.proto.ListNetworksResponse.newBuilder().addAllNetworks(core.listNetworks()).build());
+    }
+
+    @Override
+    public void inspectNetwork(io.gantry.proto.InspectNetworkRequest request, StreamObserver<io.gantry.proto.Network> out) {
+        unary(out, core -> core.inspectNetwork(request.getRef()));
+    }
+
+    @Override
+    public void removeNetwork(io.gantry.proto.RemoveNetworkRequest request, StreamObserver<io.gantry.proto.RemoveNetworkResponse> out) {
+        unary(out, core -> io.gantry.proto.RemoveNetworkResponse.newBuilder().setId(core.removeNetwork(request.getRef())).build());
+    }
+
+    @Override
+    public void connectNetwork(io.gantry.proto.ConnectNetworkRequest request, StreamObserver<Workload> out) {
+        unary(out, core -> core.connectNetwork(request));
+    }
+
+    @Override
+    public void disconnectNetwork(io.gantry.proto.DisconnectNetworkRequest request, StreamObserver<Workload> out) {
+        unary(out, core -> core.disconnectNetwork(request));
+    }
+
+    @Override
+    public void pruneNetworks(io.gantry.proto.PruneNetworksRequest request, StreamObserver<io.gantry.proto.PruneNetworksResponse> out) {
+        unary(out, core -> io.gantry.proto.PruneNetworksResponse.newBuilder().addAllDeleted(core.pruneNetworks()).build());
+    }
+
     private SchedulerCore core() {
         return leader.core().orElseThrow(leader::notLeader);
     }

@@ -1,6 +1,7 @@
 package io.gantry.scheduler.service;
 
 import io.gantry.proto.ContainerState;
+import io.gantry.proto.HealthStatus;
 import io.gantry.proto.Service;
 import io.gantry.proto.UpdateConfig;
 import io.gantry.proto.UpdateStatus;
@@ -103,7 +104,8 @@ public final class ServiceReconciler {
                 return;
             }
             long since = seen.runningSince(r);
-            if (since < 0 || nowMs - since < monitor) {
+            // With a health check, running is not enough: the replica must have been reported healthy.
+            if (since < 0 || nowMs - since < monitor || r.getHealth() == HealthStatus.HEALTH_STARTING) {
                 unproven++;
             }
         }
@@ -132,7 +134,8 @@ public final class ServiceReconciler {
     /** A replica of the update that did not come up, or did not stay up. */
     static boolean failed(Workload r) {
         var s = r.getState();
-        return s == ContainerState.FAILED || s == ContainerState.EXITED || r.getRestartCount() > 0;
+        return s == ContainerState.FAILED || s == ContainerState.EXITED || r.getRestartCount() > 0
+                || r.getHealth() == HealthStatus.UNHEALTHY;
     }
 
     private static Service onFailure(Service service, Workload r, long nowMs) {
@@ -164,6 +167,9 @@ public final class ServiceReconciler {
         }
         if (r.getState() == ContainerState.EXITED) {
             return "exited with code " + r.getExitCode();
+        }
+        if (r.getHealth() == HealthStatus.UNHEALTHY) {
+            return "unhealthy" + (r.getHealthOutput().isBlank() ? "" : ": " + r.getHealthOutput().strip().lines().findFirst().orElse(""));
         }
         return r.getRestartCount() > 0 ? "restarted " + r.getRestartCount() + " times" : r.getState().name().toLowerCase();
     }

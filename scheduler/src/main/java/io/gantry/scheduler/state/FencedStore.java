@@ -37,7 +37,7 @@ public final class FencedStore {
     /** Bumps the epoch (compare-and-set on the znode version) and returns a store fenced on the new version. */
     public static FencedStore takeOver(CuratorFramework client, StateLayout layout) {
         try {
-            for (String path : List.of(layout.workloads(), layout.nodes(), layout.services())) {
+            for (String path : List.of(layout.workloads(), layout.nodes(), layout.services(), layout.networks())) {
                 if (client.checkExists().forPath(path) == null) {
                     createIgnoringRace(client, path, new byte[0]);
                 }
@@ -90,7 +90,13 @@ public final class FencedStore {
             for (String id : client.getChildren().forPath(layout.services())) {
                 services.add(Service.parseFrom(client.getData().forPath(layout.service(id))));
             }
-            return new LoadedState(workloads, nodes, services);
+            var networks = new ArrayList<io.gantry.proto.Network>();
+            if (client.checkExists().forPath(layout.networks()) != null) {
+                for (String id : client.getChildren().forPath(layout.networks())) {
+                    networks.add(io.gantry.proto.Network.parseFrom(client.getData().forPath(layout.network(id))));
+                }
+            }
+            return new LoadedState(workloads, nodes, services, networks);
         } catch (InvalidProtocolBufferException e) {
             throw new StoreException("corrupt state in ZooKeeper under " + layout.root() + ": " + e.getMessage(), e);
         } catch (Exception e) {
@@ -201,6 +207,8 @@ public final class FencedStore {
             case Write.PutService p -> "write service " + p.service().getSpec().getName();
             case Write.DeleteService d -> "delete service " + d.id();
             case Write.PutNode p -> "write node " + p.node().getName();
+            case Write.PutNetwork p -> "write network " + p.network().getName();
+            case Write.DeleteNetwork d -> "delete network " + d.id();
         };
     }
 
@@ -213,6 +221,8 @@ public final class FencedStore {
                     u.workload().toByteArray());
             case Write.DeleteWorkload d -> op().delete().forPath(layout.workload(d.id()));
             case Write.DeleteService d -> op().delete().forPath(layout.service(d.id()));
+            case Write.PutNetwork p -> put(layout.network(p.network().getId()), p.network().toByteArray(), p.exists());
+            case Write.DeleteNetwork d -> op().delete().forPath(layout.network(d.id()));
         };
     }
 
@@ -235,6 +245,8 @@ public final class FencedStore {
             }
             case Write.DeleteWorkload d -> deleteIfPresent(layout.workload(d.id()));
             case Write.DeleteService d -> deleteIfPresent(layout.service(d.id()));
+            case Write.PutNetwork p -> upsert(layout.network(p.network().getId()), p.network().toByteArray(), p.exists());
+            case Write.DeleteNetwork d -> deleteIfPresent(layout.network(d.id()));
         }
     }
 

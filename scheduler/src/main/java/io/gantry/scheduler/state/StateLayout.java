@@ -38,6 +38,14 @@ public record StateLayout(String root) {
         return ZKPaths.makePath(services(), id);
     }
 
+    public String networks() {
+        return ZKPaths.makePath(root, "networks");
+    }
+
+    public String network(String id) {
+        return ZKPaths.makePath(networks(), id);
+    }
+
     public String leaderLatch() {
         return ZKPaths.makePath(root, "leader");
     }

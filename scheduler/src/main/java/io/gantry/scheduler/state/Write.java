@@ -28,4 +28,10 @@ public sealed interface Write {
 
     record PutNode(Node node, boolean exists) implements Write {
     }
+
+    record PutNetwork(io.gantry.proto.Network network, boolean exists) implements Write {
+    }
+
+    record DeleteNetwork(String id) implements Write {
+    }
 }

@@ -94,6 +94,20 @@ class ServiceReconcilerTest {
     }
 
     @Test
+    void withAHealthCheckAReplicaMustBeHealthyToCountAndUnhealthyFailsTheUpdate() {
+        var starting = replica("n1", 1, 2, ContainerState.RUNNING, NOW - 5_000).toBuilder()
+                .setHealth(io.gantry.proto.HealthStatus.HEALTH_STARTING).build();
+        assertTrue(reconcile(updating(1, 1, 0), List.of(starting), 0, Map.of("n1", NOW - 2_000)).isEmpty(),
+                "running long enough but not yet healthy: the update waits");
+        var healthy = starting.toBuilder().setHealth(io.gantry.proto.HealthStatus.HEALTHY).build();
+        assertEquals(UpdateStatus.State.COMPLETED, ((Step.SetService) reconcile(updating(1, 1, 0), List.of(healthy), 0,
+                Map.of("n1", NOW - 2_000)).getFirst()).service().getUpdateStatus().getState());
+        var unhealthy = starting.toBuilder().setHealth(io.gantry.proto.HealthStatus.UNHEALTHY).build();
+        assertEquals(UpdateStatus.State.ROLLING_BACK, ((Step.SetService) reconcile(updating(1, 1, 0), List.of(unhealthy), 0,
+                Map.of("n1", NOW - 2_000)).getFirst()).service().getUpdateStatus().getState());
+    }
+
+    @Test
     void aFailedReplicaRollsTheUpdateBackAndAFailedRollbackPauses() {
         var failed = replica("n1", 1, 2, ContainerState.FAILED, NOW - 5_000).toBuilder().setReason("manifest unknown").build();
         var steps = reconcile(updating(2, 1, 0), List.of(failed, replica("b", 2, 1, ContainerState.RUNNING, 0)), 0, Map.of());
