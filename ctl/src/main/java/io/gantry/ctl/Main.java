@@ -46,6 +46,7 @@ import java.util.List;
                 io.gantry.ctl.cmd.ExecCommand.class, io.gantry.ctl.cmd.AttachCommand.class,
                 io.gantry.ctl.cmd.CpCommand.class, io.gantry.ctl.cmd.TopCommand.class, io.gantry.ctl.cmd.WaitCommand.class,
                 io.gantry.ctl.cmd.LoginCommand.class, io.gantry.ctl.cmd.LogoutCommand.class,
+                io.gantry.ctl.cmd.NetworkCommand.class, io.gantry.ctl.cmd.PortCommand.class,
                 InspectCommand.class, ServiceCommand.class, NodeCommand.class,
                 DevCommand.class, SchedulerCommand.class, AgentCommand.class,
                 LocalClusterCommand.class, ZooKeeperCommand.class, HollowNodesCommand.class, BenchCommand.class,

@@ -128,6 +128,22 @@ public final class WorkloadFlags {
     @Option(names = "--health-on-failure", paramLabel = "ACTION", description = "What to do when unhealthy: none (default), kill, restart or stop")
     String healthOnFailure;
 
+    @Option(names = {"-p", "--publish"}, paramLabel = "[IP:][HOST_PORT:]PORT[/tcp|udp]",
+            description = "Publish a container's port(s) on the node (ranges allowed; PORT alone picks a free host port)")
+    List<String> publish = new ArrayList<>();
+
+    @Option(names = "--network", paramLabel = "NETWORK", description = "bridge (default), host, none, or an overlay network (repeatable)")
+    List<String> network = new ArrayList<>();
+
+    @Option(names = "--network-alias", paramLabel = "ALIAS", description = "Another DNS name for the container on its overlay network")
+    List<String> networkAliases = new ArrayList<>();
+
+    @Option(names = "--dns", paramLabel = "IP", description = "A DNS server for the container instead of the built-in one")
+    List<String> dns = new ArrayList<>();
+
+    @Option(names = "--add-host", paramLabel = "HOST:IP", description = "Add a line to /etc/hosts")
+    List<String> addHosts = new ArrayList<>();
+
     @Option(names = "--log-opt", paramLabel = "KEY=VALUE", description = "Log option: max-size=10m, max-file=3")
     List<String> logOpts = new ArrayList<>();
 
@@ -188,7 +204,73 @@ public final class WorkloadFlags {
         }
         addContainerOptions(b);
         addHealthAndLogs(b);
+        addNetworking(b);
         return b;
+    }
+
+    /** -p, --network, --network-alias, --dns, --add-host. */
+    private void addNetworking(WorkloadSpec.Builder b) {
+        String mode = "";
+        var overlays = new ArrayList<String>();
+        for (String n : network) {
+            if (n.isBlank()) {
+                throw new IllegalArgumentException("--network must not be empty");
+            }
+            if (n.equals("bridge") || n.equals("host") || n.equals("none")) {
+                if (!mode.isEmpty() && !mode.equals(n)) {
+                    throw new IllegalArgumentException("conflicting options: --network " + mode + " and --network " + n);
+                }
+                mode = n;
+            } else {
+                overlays.add(n);
+            }
+        }
+        if ((mode.equals("host") || mode.equals("none")) && !overlays.isEmpty()) {
+            throw new IllegalArgumentException("conflicting options: --network " + mode + " cannot be combined with other networks");
+        }
+        if (!networkAliases.isEmpty() && overlays.isEmpty()) {
+            throw new IllegalArgumentException("--network-alias is only supported on overlay networks (use --network NAME)");
+        }
+        b.setNetworkMode(mode);
+        for (int i = 0; i < overlays.size(); i++) {
+            var a = io.gantry.proto.NetworkAttachment.newBuilder().setNetwork(overlays.get(i));
+            if (i == 0) {
+                a.addAllAliases(networkAliases); // Docker: aliases apply to the network given with them
+            }
+            b.addNetworks(a);
+        }
+        try {
+            for (var m : io.gantry.net.ports.PortSpecs.parseAll(publish)) {
+                b.addPorts(io.gantry.proto.PortMapping.newBuilder().setHostIp(m.hostIp() == null ? "" : m.hostIp())
+                        .setHostPort(m.hostPort()).setContainerPort(m.containerPort()).setProtocol(m.protocol().lower()));
+            }
+        } catch (io.gantry.net.NetworkException e) {
+            throw new IllegalArgumentException("invalid argument for -p: " + e.getMessage());
+        }
+        if (mode.equals("host") && b.getPortsCount() > 0) {
+            PrintWriter err = mixee != null ? mixee.commandLine().getErr() : new PrintWriter(System.err, true);
+            err.println("WARNING: published ports are discarded when using host network mode");
+            err.flush();
+            b.clearPorts();
+        }
+        for (String d : dns) {
+            checkIpv4("--dns", d);
+            b.addDns(d);
+        }
+        for (String h : addHosts) {
+            int colon = h.indexOf(':');
+            if (colon <= 0 || colon == h.length() - 1) {
+                throw new IllegalArgumentException("invalid argument \"" + h + "\" for \"--add-host\": expected HOST:IP");
+            }
+            checkIpv4("--add-host", h.substring(colon + 1));
+            b.addExtraHosts(h);
+        }
+    }
+
+    private static void checkIpv4(String flag, String ip) {
+        if (!ip.matches("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}")) {
+            throw new IllegalArgumentException("invalid argument \"" + ip + "\" for \"" + flag + "\": not an IPv4 address");
+        }
     }
 
     /** --health-*, --no-healthcheck, --log-opt, --stop-signal. */

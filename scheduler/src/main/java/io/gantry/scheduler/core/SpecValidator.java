@@ -48,6 +48,23 @@ public final class SpecValidator {
                 default -> throw invalid("unknown log option \"" + e.getKey() + "\": use max-size or max-file");
             }
         }
+        String mode = spec.getNetworkMode();
+        if (!mode.isEmpty() && !mode.equals("bridge") && !mode.equals("host") && !mode.equals("none")) {
+            throw invalid("invalid network mode \"" + mode + "\": use bridge, host or none (overlay networks go in networks)");
+        }
+        if ((mode.equals("host") || mode.equals("none")) && spec.getNetworksCount() > 0) {
+            throw invalid("conflicting options: --network " + mode + " cannot be combined with other networks");
+        }
+        for (String h : spec.getExtraHostsList()) {
+            if (!h.matches("[^:\\s]+:\\d{1,3}(\\.\\d{1,3}){3}")) {
+                throw invalid("invalid extra host \"" + h + "\": expected HOST:IP");
+            }
+        }
+        for (String d : spec.getDnsList()) {
+            if (!d.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+                throw invalid("invalid DNS server \"" + d + "\": not an IPv4 address");
+            }
+        }
         if (!spec.getStopSignal().isEmpty()) {
             try {
                 Signals.canonical(spec.getStopSignal());
