@@ -68,6 +68,8 @@ public final class SchedulerCore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchedulerCore.class);
     /** Events remembered for {@code events --since}; older ones are dropped. */
     private static final int EVENT_HISTORY = 2000;
+    /** On every replica's spec: the name of its service. */
+    public static final String SERVICE_LABEL = "gantry.service";
     /** Member changes are pushed to the network's nodes this soon (batched). */
     private static final long NETWORK_PUSH_DELAY_MS = 20;
     static final int DEFAULT_STOP_TIMEOUT_SECONDS = 10;
@@ -1495,7 +1497,9 @@ public final class SchedulerCore implements AutoCloseable {
         do {
             id = ids.next();
         } while (workloads.containsKey(id) || alsoNew.containsKey(id));
-        var spec = sv.getSpec().getTemplate().toBuilder().setName(sv.getSpec().getName() + "." + slot + "." + id).build();
+        // The service's name as a label (like Swarm's com.docker.swarm.service.name): agents tag metrics with it.
+        var spec = sv.getSpec().getTemplate().toBuilder().setName(sv.getSpec().getName() + "." + slot + "." + id)
+                .putLabels(SERVICE_LABEL, sv.getSpec().getName()).build();
         return Workload.newBuilder().setId(id).setSpec(spec).setState(ContainerState.PENDING)
                 .setDesired(DesiredState.DESIRED_RUNNING).setCreatedAtMs(now).setService(sv.getId()).setSlot(slot)
                 .setServiceVersion(sv.getVersion()).addAllEndpoints(networks.join(id, spec)).build();
