@@ -205,6 +205,8 @@ public final class WorkloadFlags {
         addContainerOptions(b);
         addHealthAndLogs(b);
         addNetworking(b);
+        // Like Docker's --with-registry-auth: the nodes pull with the credentials `gantry login` stored here.
+        io.gantry.ctl.cli.RegistryCredentialsLookup.forThisUser().forImage(image).ifPresent(b::setRegistryAuth);
         return b;
     }
 

@@ -55,18 +55,9 @@ final class NodeCli implements AutoCloseable {
         agents.values().forEach(a -> a.script = script);
     }
 
-    /** The gantry command with this worktree's commands added, as Main.execute builds and runs it. */
+    /** The gantry command, as Main.execute builds it. */
     static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
-        cl.addSubcommand(PullCommand.class);
-        cl.addSubcommand(ImagesCommand.class);
-        cl.addSubcommand(RmiCommand.class);
-        cl.addSubcommand(TagCommand.class);
-        cl.addSubcommand(ImageCommand.class);
-        cl.addSubcommand(VolumeCommand.class);
-        cl.addSubcommand(EventsCommand.class);
-        cl.addSubcommand(StatsCommand.class);
-        return cl;
+        return new CommandLine(new Main());
     }
 
     Result run(String... args) {

@@ -829,6 +829,11 @@ public final class SchedulerCore implements AutoCloseable {
             }
             next = ServiceReconciler.rollback(sv, now, "manual rollback");
         } else {
+            if (!spec.getTemplate().hasRegistryAuth() && sv.getSpec().getTemplate().hasRegistryAuth()) {
+                // The CLI edits the spec it was shown, which never carries credentials: keep the stored ones.
+                spec = spec.toBuilder().setTemplate(spec.getTemplate().toBuilder()
+                        .setRegistryAuth(sv.getSpec().getTemplate().getRegistryAuth())).build();
+            }
             validateService(spec);
             if (!spec.getName().equals(sv.getSpec().getName())) {
                 throw Status.INVALID_ARGUMENT.withDescription("a service cannot be renamed (from \""
