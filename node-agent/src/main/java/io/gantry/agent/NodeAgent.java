@@ -9,10 +9,16 @@ import io.gantry.agent.runtime.ContainerRuntime;
 import io.gantry.agent.runtime.AgentRuntime;
 import io.gantry.agent.runtime.OciRuntime;
 import io.gantry.agent.runtime.RuntimeSettings;
+import io.gantry.agent.session.CgroupUsageReader;
+import io.gantry.agent.session.ImageSessions;
+import io.gantry.agent.session.NodeSessions;
+import io.gantry.agent.session.SessionHandlers;
+import io.gantry.agent.session.SessionRouter;
 import io.gantry.agent.sim.SharedResources;
 import io.gantry.agent.sim.SimSettings;
 import io.gantry.agent.sim.SimulatedRuntime;
 import io.gantry.image.ImageService;
+import io.gantry.image.ImageStore;
 import io.gantry.proto.AgentLinkGrpc;
 import io.gantry.proto.AgentMessage;
 import io.gantry.proto.Assignments;
@@ -75,6 +81,10 @@ public final class NodeAgent implements AutoCloseable {
     private final int channelSlot;
     private final Set<Long> cancelledLogs = ConcurrentHashMap.newKeySet();
     private final Object registeredMonitor = new Object();
+    /** Node sessions (exec, attach, cp, top, stats, volumes, images) relayed by the scheduler. */
+    private final SessionRouter sessions;
+    private static final int SESSION_WINDOW = 64;
+    private final java.util.concurrent.Semaphore sessionWindow = new java.util.concurrent.Semaphore(SESSION_WINDOW);
 
     private volatile String defaultRegistry;
     private volatile String leaderAddress;
@@ -98,6 +108,12 @@ public final class NodeAgent implements AutoCloseable {
                 new RuntimeSettings(config.dataDir(), config.runcBinary(), config.conmonBinary(), config.runcRoot(),
                         config.cgroupParent(), config.defaultPidsLimit()),
                 images, clock, () -> defaultRegistry, this::reportStatus);
+        ContainerRuntime real = (ContainerRuntime) runtime;
+        SessionHandlers imageSessions = images instanceof ImageStore store
+                ? new ImageSessions(store, real, () -> defaultRegistry, config.nodeName())
+                : NodeSessions.IMAGES_UNIMPLEMENTED; // a test's fake image service
+        this.sessions = new SessionRouter(new NodeSessions(real, config.nodeName(), CgroupUsageReader.host(), clock,
+                imageSessions), this::sendSession);
     }
 
     /** A hollow agent: the real agent and protocol over a {@link SimulatedRuntime}, on threads shared with others. */
@@ -112,6 +128,7 @@ public final class NodeAgent implements AutoCloseable {
         this.reconciler = shared.serialExecutor();
         this.logWorkers = shared.logWorkers();
         this.runtime = new SimulatedRuntime(sim, clock, shared.timer(), this::reportStatus);
+        this.sessions = new SessionRouter(SessionHandlers.unsupported("not supported by the simulated runtime"), this::sendSession);
     }
 
     /**
@@ -176,6 +193,7 @@ public final class NodeAgent implements AutoCloseable {
             return;
         }
         closed = true;
+        sessions.cancelAll();
         Session s = session;
         sender.execute(() -> {
             if (s != null) {
@@ -300,6 +318,41 @@ public final class NodeAgent implements AutoCloseable {
         } catch (RuntimeException e) {
             // closed: nothing to report to
         }
+    }
+
+    /**
+     * Session output (exec, cp) can be produced much faster than the stream drains: at most
+     * {@link #SESSION_WINDOW} frames wait for the sender; the producing session thread blocks meanwhile.
+     */
+    private void sendSession(io.gantry.proto.SessionFrame frame) {
+        try {
+            sessionWindow.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // a cancelled session: its output has nobody to go to
+            return;
+        }
+        AgentMessage message = AgentMessage.newBuilder().setSession(frame).build();
+        try {
+            sender.execute(() -> {
+                try {
+                    Session s = session;
+                    if (s != null && s.open) {
+                        s.out.onNext(message);
+                    }
+                } catch (RuntimeException e) {
+                    log.debug("send failed: {}", e.toString());
+                } finally {
+                    sessionWindow.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            sessionWindow.release(); // closed: nothing to send to
+        }
+    }
+
+    /** The node sessions still running (for tests). */
+    public int activeSessions() {
+        return sessions.active();
     }
 
     private void reportStatus(ContainerStatus status) {
@@ -428,6 +481,7 @@ public final class NodeAgent implements AutoCloseable {
                 case LOG_REQUEST -> logWorkers.execute(() -> serveLogs(this, message.getLogRequest()));
                 case LOG_CANCEL -> cancelledLogs.add(message.getLogCancel().getRequestId());
                 case SIGNAL -> onSignal(message.getSignal());
+                case SESSION -> sessions.onFrame(message.getSession());
                 case BODY_NOT_SET -> {
                 }
             }
@@ -467,6 +521,9 @@ public final class NodeAgent implements AutoCloseable {
         }
 
         void end() {
+            if (open) {
+                sessions.cancelAll(); // nobody hears these sessions any more: end them, kill what they started
+            }
             open = false;
             ScheduledFuture<?> h = heartbeat;
             if (h != null) {

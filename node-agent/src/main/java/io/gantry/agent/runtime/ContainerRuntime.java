@@ -427,7 +427,7 @@ public final class ContainerRuntime implements AgentRuntime {
             }
         }
         try {
-            oci.create(p);
+            oci.create(p, c.assignment.getSpec().getTty(), c.assignment.getSpec().getOpenStdin());
         } catch (CreateException e) {
             cleanup(c);
             fail(c, e.exitCode(), e.getMessage());
@@ -793,6 +793,82 @@ public final class ContainerRuntime implements AgentRuntime {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (OciRuntime.monitorRunning(c.paths) && !OciRuntime.createReported(c.paths) && System.nanoTime() < deadline) {
             Thread.sleep(20);
+        }
+    }
+
+    // ------------------------------------------------------------------ node sessions
+
+    /** A snapshot of the container, unless unknown or being removed. */
+    public Optional<ContainerView> view(String id) {
+        Container c = containers.get(id);
+        return c == null ? Optional.empty() : Optional.ofNullable(view(c));
+    }
+
+    public List<ContainerView> views() {
+        return containers.values().stream().map(this::view).filter(java.util.Objects::nonNull).toList();
+    }
+
+    private ContainerView view(Container c) {
+        synchronized (c) {
+            if (c.removed) {
+                return null;
+            }
+            return new ContainerView(c.id(), c.assignment.getSpec().getName(), c.state, c.assignment.getPlacementVersion(),
+                    c.assignment.getSpec(), c.paths, c.cgroupsPath, c.exitCode, c.imageDigest);
+        }
+    }
+
+    public VolumeStore volumes() {
+        return volumes;
+    }
+
+    public OciRuntime oci() {
+        return oci;
+    }
+
+    /** Work on the container's root filesystem: {@code cp}. */
+    public interface RootfsTask<T> {
+        T run(Path rootfs) throws Exception;
+    }
+
+    /**
+     * Runs {@code task} on the container's mounted rootfs. A live container's is mounted already; a stopped one's
+     * is mounted for the task (under the container's operation lock, so that no start or remove interleaves)
+     * and unmounted afterwards. Fails for unknown, never-started or removed containers.
+     */
+    public <T> T withRootfs(String id, RootfsTask<T> task) throws Exception {
+        Container c = containers.get(id);
+        if (c == null) {
+            throw new java.util.NoSuchElementException("no such container: " + id);
+        }
+        if (c.isLive() && Mounts.isMounted(c.paths.rootfs())) {
+            return task.run(c.paths.rootfs());
+        }
+        c.opLock.lock();
+        try {
+            List<Path> layers;
+            synchronized (c) {
+                if (c.removed) {
+                    throw new java.util.NoSuchElementException("no such container: " + id);
+                }
+                layers = c.layerDirs;
+            }
+            Path rootfs = c.paths.rootfs();
+            if (Mounts.isMounted(rootfs)) {
+                return task.run(rootfs);
+            }
+            if (layers.isEmpty() || !Files.isDirectory(c.paths.upper())) {
+                throw new IOException("the container " + c.assignment.getSpec().getName() + " has no filesystem yet");
+            }
+            Files.createDirectories(rootfs);
+            Libc.mount("overlay", rootfs, "overlay", 0, new OverlayMount(layers, c.paths.upper(), c.paths.work(), rootfs).options());
+            try {
+                return task.run(rootfs);
+            } finally {
+                Libc.unmount(rootfs);
+            }
+        } finally {
+            c.opLock.unlock();
         }
     }
 

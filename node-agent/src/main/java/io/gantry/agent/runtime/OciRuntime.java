@@ -79,6 +79,14 @@ public final class OciRuntime {
 
     /** Starts conmon, which runs {@code runc create}; returns the container's init pid once created. */
     public long create(ContainerPaths paths) throws CreateException, IOException {
+        return create(paths, false, false);
+    }
+
+    /**
+     * As {@link #create(ContainerPaths)}; {@code tty}: conmon gets the pty from runc (-t; its attach socket and
+     * ctl fifo serve attach and resize), {@code openStdin}: conmon keeps a pipe to the container's stdin (-i).
+     */
+    public long create(ContainerPaths paths, boolean tty, boolean openStdin) throws CreateException, IOException {
         Path socketDir = socketDir();
         Files.createDirectories(runcRoot);
         Files.createDirectories(socketDir);
@@ -100,6 +108,17 @@ public final class OciRuntime {
                 "--exit-dir", paths.exitDir().toString(),
                 "--socket-dir-path", socketDir.toString(),
                 "--log-level", "error"));
+        if (tty) {
+            cmd.add("-t");
+        }
+        if (openStdin) {
+            cmd.add("-i");
+            if (tty) {
+                // A terminal has no end of input: a detached attach must not take stdin away from later ones.
+                // Without a tty, the end of an attach's stdin closes the container's (`run -i` with piped input).
+                cmd.add("--leave-stdin-open");
+            }
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectInput(new File("/dev/null"))
                 .redirectErrorStream(true)
@@ -139,6 +158,22 @@ public final class OciRuntime {
             throw new IOException("interrupted while creating the container");
         }
         throw new IOException("runc create did not finish within " + CREATE_TIMEOUT.toSeconds() + "s");
+    }
+
+    /** A runc command line with this runtime's root, for verbs run by node sessions (exec, ps). */
+    public List<String> runcCommand(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(runc.toString(), "--root", runcRoot.toString()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** {@code runc ps --format json}: the host pids of the container's processes. */
+    public List<Long> pids(String id) throws IOException {
+        List<Long> out = new ArrayList<>();
+        for (JsonNode pid : json.readTree(runc("ps", "--format", "json", id))) {
+            out.add(pid.asLong());
+        }
+        return out;
     }
 
     public void start(String id) throws IOException {

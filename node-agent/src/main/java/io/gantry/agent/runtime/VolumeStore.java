@@ -63,6 +63,96 @@ public final class VolumeStore implements VolumeSource {
         }
     }
 
+    /** What {@code volume ls/inspect} shows; labels and creation time live in {@code volume.json} beside {@code _data}. */
+    public record VolumeInfo(String name, Path mountpoint, java.util.Map<String, String> labels, long createdMs) {
+    }
+
+    private record Metadata(java.util.Map<String, String> labels, long createdMs) {
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** {@code volume create}: idempotent, as Docker (an existing volume is returned as it is). */
+    public synchronized VolumeInfo create(String name, java.util.Map<String, String> labels, long nowMs) throws SpecException {
+        Optional<VolumeInfo> existing = inspect(name);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        Path volume = root.resolve(name);
+        try {
+            Files.createDirectories(volume);
+            writeMetadata(name, new Metadata(java.util.Map.copyOf(labels), nowMs));
+        } catch (IOException e) {
+            throw new SpecException("cannot create volume " + name + ": " + e.getMessage());
+        }
+        mountSource(name, Optional.empty());
+        return inspect(name).orElseThrow();
+    }
+
+    public synchronized List<VolumeInfo> list() {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (var dirs = Files.list(root)) {
+            return dirs.map(d -> d.getFileName().toString()).sorted()
+                    .map(this::inspect).flatMap(Optional::stream).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    public synchronized Optional<VolumeInfo> inspect(String name) {
+        if (!name.matches(ContainerMounts.VOLUME_NAME)) {
+            return Optional.empty();
+        }
+        Path data = dataDir(name);
+        if (!Files.isDirectory(data, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        Metadata m = readMetadata(name);
+        return Optional.of(new VolumeInfo(name, data, m.labels(), m.createdMs()));
+    }
+
+    /** Deletes the volume and its data; false when there was none. Callers check that no container uses it. */
+    public synchronized boolean remove(String name) throws IOException {
+        if (inspect(name).isEmpty()) {
+            return false;
+        }
+        io.gantry.image.fs.FileTrees.delete(root.resolve(name));
+        log.info("volume {} removed", name);
+        return true;
+    }
+
+    /** Bytes used by the volume's files (for prune's reclaimed space). */
+    public long sizeBytes(String name) {
+        try (var files = Files.walk(dataDir(name))) {
+            return files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    private Metadata readMetadata(String name) {
+        Path file = root.resolve(name).resolve("volume.json");
+        try {
+            if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                Metadata m = JSON.readValue(file.toFile(), Metadata.class);
+                return new Metadata(m.labels() == null ? java.util.Map.of() : m.labels(), m.createdMs());
+            }
+            // made by `-v NAME:/path` before volume.json existed: the directory's time stands in
+            return new Metadata(java.util.Map.of(), Files.getLastModifiedTime(root.resolve(name)).toMillis());
+        } catch (IOException e) {
+            return new Metadata(java.util.Map.of(), 0);
+        }
+    }
+
+    private void writeMetadata(String name, Metadata m) throws IOException {
+        Path file = root.resolve(name).resolve("volume.json");
+        Path tmp = file.resolveSibling("volume.json.tmp");
+        JSON.writeValue(tmp.toFile(), m);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
     private static void deleteQuietly(Path dir) {
         if (dir == null) {
             return;

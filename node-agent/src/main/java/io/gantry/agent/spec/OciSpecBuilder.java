@@ -137,6 +137,9 @@ public final class OciSpecBuilder {
         if (merged.get("PATH") == null) {
             merged.put("PATH", DEFAULT_PATH);
         }
+        if (spec.getTty()) {
+            merged.putIfAbsent("TERM", "xterm"); // as Docker does for -t
+        }
         List<String> out = new ArrayList<>();
         merged.forEach((k, v) -> out.add(k + "=" + v));
         return out;
@@ -201,7 +204,7 @@ public final class OciSpecBuilder {
         root.put("ociVersion", "1.0.2");
 
         ObjectNode process = root.putObject("process");
-        process.put("terminal", false);
+        process.put("terminal", spec.getTty());
         ObjectNode u = process.putObject("user");
         u.put("uid", user.uid());
         u.put("gid", user.gid());
