@@ -55,8 +55,17 @@ public final class ImageConfigs {
                 text(config.get("WorkingDir")),
                 text(config.get("User")),
                 labels(config.get("Labels")),
-                text(config.get("StopSignal")));
+                text(config.get("StopSignal")),
+                healthcheck(config.get("Healthcheck")));
         return new Parsed(imageConfig, List.copyOf(diffIds), text(root.get("os")), text(root.get("architecture")));
+    }
+
+    private static ImageConfig.Healthcheck healthcheck(JsonNode node) {
+        if (node == null || !node.isObject() || !node.path("Test").isArray() || node.path("Test").isEmpty()) {
+            return null;
+        }
+        return new ImageConfig.Healthcheck(strings(node.get("Test")), node.path("Interval").asLong(0),
+                node.path("Timeout").asLong(0), node.path("Retries").asInt(0), node.path("StartPeriod").asLong(0));
     }
 
     private static List<String> strings(JsonNode node) {

@@ -79,14 +79,19 @@ public final class OciRuntime {
 
     /** Starts conmon, which runs {@code runc create}; returns the container's init pid once created. */
     public long create(ContainerPaths paths) throws CreateException, IOException {
-        return create(paths, false, false);
+        return create(paths, false, false, -1);
+    }
+
+    public long create(ContainerPaths paths, long logSizeMax) throws CreateException, IOException {
+        return create(paths, false, false, logSizeMax);
     }
 
     /**
      * As {@link #create(ContainerPaths)}; {@code tty}: conmon gets the pty from runc (-t; its attach socket and
-     * ctl fifo serve attach and resize), {@code openStdin}: conmon keeps a pipe to the container's stdin (-i).
+     * ctl fifo serve attach and resize), {@code openStdin}: conmon keeps a pipe to the container's stdin (-i);
+     * {@code logSizeMax} > 0: conmon's cap on the log file (see LogRotator).
      */
-    public long create(ContainerPaths paths, boolean tty, boolean openStdin) throws CreateException, IOException {
+    public long create(ContainerPaths paths, boolean tty, boolean openStdin, long logSizeMax) throws CreateException, IOException {
         Path socketDir = socketDir();
         Files.createDirectories(runcRoot);
         Files.createDirectories(socketDir);
@@ -108,6 +113,9 @@ public final class OciRuntime {
                 "--exit-dir", paths.exitDir().toString(),
                 "--socket-dir-path", socketDir.toString(),
                 "--log-level", "error"));
+        if (logSizeMax > 0) {
+            cmd.addAll(List.of("--log-size-max", Long.toString(logSizeMax)));
+        }
         if (tty) {
             cmd.add("-t");
         }
