@@ -48,14 +48,15 @@ class AgentRestartIT {
 
     private Daemon startScheduler() throws InterruptedException {
         return Daemon.start("scheduler", dataDir, "scheduler", "--listen", addr,
-                "--data-dir", dataDir.resolve("scheduler").toString(), "--default-registry", registry.address())
+                "--data-dir", dataDir.resolve("scheduler").toString(), "--default-registry", registry.address(),
+                "--metrics-listen", "127.0.0.1:" + Gantry.freePort())
                 .awaitLine("gantry scheduler: serving", Duration.ofSeconds(60));
     }
 
     private Daemon startAgent(String... extra) throws InterruptedException {
         List<String> args = new ArrayList<>(List.of("agent", "--scheduler", addr, "--name", "node-a",
                 "--data-dir", dataDir.resolve("agent").toString(), "--cgroup-parent", CGROUP_PARENT,
-                "--default-registry", registry.address()));
+                "--default-registry", registry.address(), "--metrics-listen", "127.0.0.1:" + Gantry.freePort()));
         args.addAll(List.of(extra));
         return Daemon.start("agent", dataDir, args.toArray(String[]::new)).awaitLine("registered", Duration.ofSeconds(60));
     }

@@ -43,18 +43,21 @@ class TwoSchedulersIT {
         registry.seedBusybox(Path.of("/bin/busybox"));
         String leaderAddr = "127.0.0.1:" + Gantry.freePort();
         first = Daemon.start("scheduler-1", dataDir, "scheduler", "--listen", leaderAddr,
-                "--data-dir", dataDir.resolve("s1").toString(), "--default-registry", registry.address())
+                "--data-dir", dataDir.resolve("s1").toString(), "--default-registry", registry.address(),
+                "--metrics-listen", "127.0.0.1:" + Gantry.freePort())
                 .awaitLine("gantry scheduler: serving", Duration.ofSeconds(60));
         Matcher zk = Pattern.compile("--zk (\\S+)\\)").matcher(first.output());
         assertThat(zk.find()).as(first.output()).isTrue();
 
         String followerAddr = "127.0.0.1:" + Gantry.freePort();
         second = Daemon.start("scheduler-2", dataDir, "scheduler", "--listen", followerAddr, "--zk", zk.group(1),
-                "--data-dir", dataDir.resolve("s2").toString(), "--default-registry", registry.address())
+                "--data-dir", dataDir.resolve("s2").toString(), "--default-registry", registry.address(),
+                "--metrics-listen", "127.0.0.1:" + Gantry.freePort())
                 .awaitLine("gantry scheduler: serving", Duration.ofSeconds(60));
 
         agent = Daemon.start("agent", dataDir, "agent", "--scheduler", followerAddr, "--name", "node-2s",
-                "--data-dir", dataDir.resolve("agent").toString(), "--cgroup-parent", CGROUP_PARENT)
+                "--data-dir", dataDir.resolve("agent").toString(), "--cgroup-parent", CGROUP_PARENT,
+                "--metrics-listen", "127.0.0.1:" + Gantry.freePort())
                 .awaitLine("registered", Duration.ofSeconds(60));
 
         String viaFollower = "127.0.0.1:1," + followerAddr;

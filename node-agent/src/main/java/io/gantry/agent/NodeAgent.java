@@ -95,6 +95,11 @@ public final class NodeAgent implements AutoCloseable {
     private long backoffMs = MIN_BACKOFF_MS;
 
     public NodeAgent(AgentConfig config, ImageService images, Clock clock) {
+        this(config, images, clock, new io.gantry.telemetry.AgentMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+    }
+
+    /** With the metrics the agent's endpoint serves ({@link AgentEndpoint}). */
+    public NodeAgent(AgentConfig config, ImageService images, Clock clock, io.gantry.telemetry.AgentMetrics metrics) {
         this.config = config;
         this.clock = clock;
         this.defaultRegistry = config.defaultRegistry();
@@ -107,7 +112,7 @@ public final class NodeAgent implements AutoCloseable {
         this.runtime = new ContainerRuntime(
                 new RuntimeSettings(config.dataDir(), config.runcBinary(), config.conmonBinary(), config.runcRoot(),
                         config.cgroupParent(), config.defaultPidsLimit()),
-                images, clock, () -> defaultRegistry, this::reportStatus);
+                images, clock, () -> defaultRegistry, this::reportStatus, metrics);
         ContainerRuntime real = (ContainerRuntime) runtime;
         SessionHandlers imageSessions = images instanceof ImageStore store
                 ? new ImageSessions(store, real, () -> defaultRegistry, config.nodeName())
@@ -167,6 +172,34 @@ public final class NodeAgent implements AutoCloseable {
             }
             return true;
         }
+    }
+
+    /** Whether the agent is registered with the leader right now (its endpoint's /readyz). */
+    public boolean isRegistered() {
+        return registered;
+    }
+
+    /** Running containers as the per-container metrics see them; none on a hollow node. */
+    public java.util.List<io.gantry.telemetry.ContainerDescriptor> containerDescriptors() {
+        if (!(runtime instanceof ContainerRuntime real)) {
+            return java.util.List.of();
+        }
+        var out = new java.util.ArrayList<io.gantry.telemetry.ContainerDescriptor>();
+        for (var v : real.views()) {
+            if (v.state() != io.gantry.proto.ContainerState.RUNNING && v.state() != io.gantry.proto.ContainerState.PAUSED) {
+                continue;
+            }
+            long pid = 0;
+            try {
+                pid = Long.parseLong(java.nio.file.Files.readString(v.paths().pidFile()).strip());
+            } catch (java.io.IOException | NumberFormatException e) {
+                // no network counters for this one
+            }
+            out.add(new io.gantry.telemetry.ContainerDescriptor(v.id(), v.name(), v.spec().getImage(), config.nodeName(),
+                    v.spec().getLabelsOrDefault("gantry.service", ""), v.cgroupsPath(), pid,
+                    java.time.Instant.ofEpochMilli(v.startedAtMs()), v.spec().getResources().getMemoryBytes()));
+        }
+        return out;
     }
 
     /** The container runtime (for `gantry dev` and tests). */

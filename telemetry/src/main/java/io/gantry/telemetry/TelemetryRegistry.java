@@ -37,6 +37,28 @@ public final class TelemetryRegistry implements AutoCloseable {
      * @param component "scheduler", "agent" or "ctl" (a common tag on every gantry and JVM meter)
      * @param node      this machine's node name (a common tag); may be empty
      */
+    /**
+     * Prometheus wants snake_case label names (promtool says so); micrometer's gRPC binder uses {@code methodType}
+     * and {@code statusCode}.
+     */
+    static Meter.Id snakeCaseTags(Meter.Id id) {
+        boolean camel = false;
+        for (Tag t : id.getTagsAsIterable()) {
+            if (!t.getKey().equals(t.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                camel = true;
+                break;
+            }
+        }
+        if (!camel) {
+            return id;
+        }
+        var tags = new java.util.ArrayList<Tag>();
+        for (Tag t : id.getTagsAsIterable()) {
+            tags.add(Tag.of(t.getKey().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT), t.getValue()));
+        }
+        return id.replaceTags(tags);
+    }
+
     public static TelemetryRegistry create(String component, String node) {
         return create(component, node, true);
     }
@@ -58,7 +80,8 @@ public final class TelemetryRegistry implements AutoCloseable {
                         if (id.getName().equals("system.cpu.count")) {
                             return id.withName("system.cpus");
                         }
-                        return id.getName().startsWith(GRPC_PREFIX) ? id.withName("gantry." + id.getName()) : id;
+                        Meter.Id named = id.getName().startsWith(GRPC_PREFIX) ? id.withName("gantry." + id.getName()) : id;
+                        return snakeCaseTags(named);
                     }
                 });
         JvmGcMetrics gc = null;

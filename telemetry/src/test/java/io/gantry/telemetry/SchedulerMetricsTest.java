@@ -144,8 +144,8 @@ class SchedulerMetricsTest {
         }
         String s = scrape();
         assertEquals(3, Scrapes.value(s, "gantry_grpc_server_requests_received_messages_total{component=\"scheduler\",method=\"Echo\""));
-        assertEquals(2, Scrapes.value(s, "gantry_grpc_server_processing_duration_seconds_count{component=\"scheduler\",method=\"Echo\",methodType=\"UNARY\",node=\"s1\",service=\"test.Echo\",statusCode=\"OK\"}"));
-        assertEquals(1, Scrapes.value(s, "gantry_grpc_server_processing_duration_seconds_count{component=\"scheduler\",method=\"Echo\",methodType=\"UNARY\",node=\"s1\",service=\"test.Echo\",statusCode=\"NOT_FOUND\"}"));
+        assertEquals(2, Scrapes.value(s, "gantry_grpc_server_processing_duration_seconds_count{component=\"scheduler\",method=\"Echo\",method_type=\"UNARY\",node=\"s1\",service=\"test.Echo\",status_code=\"OK\"}"));
+        assertEquals(1, Scrapes.value(s, "gantry_grpc_server_processing_duration_seconds_count{component=\"scheduler\",method=\"Echo\",method_type=\"UNARY\",node=\"s1\",service=\"test.Echo\",status_code=\"NOT_FOUND\"}"));
         assertTrue(s.contains("gantry_grpc_server_processing_duration_seconds_bucket{"), "histogram buckets");
     }
 

@@ -58,6 +58,9 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--runc", paramLabel = "PATH", description = "The OCI runtime binary (default: /usr/sbin/runc)")
     Path runc = AgentConfig.DEFAULT_RUNC;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "HTTP address for /metrics, /healthz and /readyz; \"\" = off (default: 127.0.0.1:9471)")
+    String metricsListen = "127.0.0.1:9471";
+
     @Option(names = "--runtime", paramLabel = "runc|sim", description = "runc: real containers (default); sim: simulated containers for scale tests (hollow node)")
     String runtime = "runc";
 
@@ -86,14 +89,21 @@ public final class AgentCommand implements Callable<Integer> {
         }
         AgentConfig config = AgentSetup.config(SchedulerClient.parseAddresses(scheduler), node, advertise, dataDir,
                 Flags.labels(labels), defaultRegistry, cgroupParent, runc);
-        NodeAgent agent = new NodeAgent(config, Images.open(dataDir.resolve("images"), insecure), Clock.systemUTC());
+        var endpoint = io.gantry.agent.AgentEndpoint.create(node);
+        NodeAgent agent = new NodeAgent(config, Images.open(dataDir.resolve("images"), insecure), Clock.systemUTC(),
+                endpoint.metrics());
+        endpoint.serve(agent, metricsListen, Clock.systemUTC());
         agent.start();
+        endpoint.address().ifPresent(a -> System.out.println("gantry agent: metrics on http://" + a + "/metrics"));
         System.out.println("gantry agent: node " + node + " connecting to " + scheduler);
         if (agent.awaitRegistered(Duration.ofSeconds(30))) {
             System.out.println("gantry agent: registered");
         }
         System.out.flush();
-        Daemon.runUntilSignalled(agent::close);
+        Daemon.runUntilSignalled(() -> {
+            agent.close();
+            endpoint.close();
+        });
         return 0;
     }
 

@@ -35,6 +35,9 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "HTTP address for the scheduler's /metrics and status page; \"\" = off (default: 127.0.0.1:9470)")
     String metricsListen = "127.0.0.1:9470";
 
+    @Option(names = "--agent-metrics-listen", paramLabel = "HOST:PORT", description = "HTTP address for the agent's /metrics; \"\" = off (default: 127.0.0.1:9471)")
+    String agentMetricsListen = "127.0.0.1:9471";
+
     @Option(names = "--cgroup-parent", description = "Parent cgroup for containers (default: gantry)")
     String cgroupParent = "gantry";
 
@@ -42,7 +45,7 @@ public final class DevCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName();
         main.configureLogging("dev", node);
-        DevCluster cluster = DevCluster.start(new DevCluster.Settings(dataDir, port, registryPort, node, cgroupParent, metricsListen),
+        DevCluster cluster = DevCluster.start(new DevCluster.Settings(dataDir, port, registryPort, node, cgroupParent, metricsListen, agentMetricsListen),
                 line -> {
                     System.out.println(line);
                     System.out.flush();

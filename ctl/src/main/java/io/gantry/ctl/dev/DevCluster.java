@@ -24,22 +24,27 @@ public final class DevCluster implements AutoCloseable {
     /** Where {@code gantry dev} finds the static busybox it builds its test image from. */
     static final Path BUSYBOX = Path.of("/bin/busybox");
 
-    /** @param metricsListen where the scheduler serves /metrics and the status page ("" = off); the agent uses the next port */
+    /**
+     * @param metricsListen      where the scheduler serves /metrics and the status page ("" = off)
+     * @param agentMetricsListen where the agent serves its /metrics ("" = off)
+     */
     public record Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent,
-                           String metricsListen) {
+                           String metricsListen, String agentMetricsListen) {
         public Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent) {
-            this(dataDir, schedulerPort, registryPort, nodeName, cgroupParent, "");
+            this(dataDir, schedulerPort, registryPort, nodeName, cgroupParent, "", "");
         }
     }
 
     private final LocalRegistry registry;
     private final SchedulerServer scheduler;
     private final NodeAgent agent;
+    private final io.gantry.agent.AgentEndpoint endpoint;
 
-    private DevCluster(LocalRegistry registry, SchedulerServer scheduler, NodeAgent agent) {
+    private DevCluster(LocalRegistry registry, SchedulerServer scheduler, NodeAgent agent, io.gantry.agent.AgentEndpoint endpoint) {
         this.registry = registry;
         this.scheduler = scheduler;
         this.agent = agent;
+        this.endpoint = endpoint;
     }
 
     public static DevCluster start(Settings s, Consumer<String> progress) throws Exception {
@@ -48,6 +53,7 @@ public final class DevCluster implements AutoCloseable {
         LocalRegistry registry = null;
         SchedulerServer scheduler = null;
         NodeAgent agent = null;
+        io.gantry.agent.AgentEndpoint endpoint = null;
         try {
             progress.accept("gantry dev: starting registry on 127.0.0.1:" + s.registryPort());
             registry = LocalRegistry.start(s.dataDir().resolve("registry"), s.registryPort());
@@ -69,14 +75,16 @@ public final class DevCluster implements AutoCloseable {
             Path agentDir = s.dataDir().resolve("agent");
             AgentConfig agentConfig = AgentSetup.config(List.of(scheduler.address()), s.nodeName(), "127.0.0.1",
                     agentDir, Map.of(), registryAddress, s.cgroupParent(), AgentConfig.DEFAULT_RUNC);
-            agent = new NodeAgent(agentConfig, Images.open(agentDir.resolve("images")), Clock.systemUTC());
+            endpoint = io.gantry.agent.AgentEndpoint.create(s.nodeName());
+            agent = new NodeAgent(agentConfig, Images.open(agentDir.resolve("images")), Clock.systemUTC(), endpoint.metrics());
+            endpoint.serve(agent, s.agentMetricsListen(), Clock.systemUTC());
             agent.start();
             if (!agent.awaitRegistered(Duration.ofSeconds(30))) {
                 throw new IllegalStateException("the node agent did not register within 30 s");
             }
-            return new DevCluster(registry, scheduler, agent);
+            return new DevCluster(registry, scheduler, agent, endpoint);
         } catch (Exception | Error e) {
-            new DevCluster(registry, scheduler, agent).close();
+            new DevCluster(registry, scheduler, agent, endpoint).close();
             throw e;
         }
     }
@@ -105,6 +113,9 @@ public final class DevCluster implements AutoCloseable {
             } finally {
                 agent.removeAllContainers();
             }
+        }
+        if (endpoint != null) {
+            endpoint.close();
         }
         if (scheduler != null) {
             scheduler.close();

@@ -66,6 +66,8 @@ public final class ContainerRuntime implements AgentRuntime {
     private final Clock clock;
     private final StatusListener listener;
     private final Supplier<String> defaultRegistry;
+    /** Pulls, starts, start failures and OOM kills, for /metrics. */
+    private final io.gantry.telemetry.AgentMetrics metrics;
     private final OciRuntime oci;
     private final Cgroups cgroups;
     private final OciSpecBuilder specs;
@@ -91,6 +93,13 @@ public final class ContainerRuntime implements AgentRuntime {
 
     public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
                             Supplier<String> defaultRegistry, StatusListener listener) {
+        this(settings, images, clock, defaultRegistry, listener,
+                new io.gantry.telemetry.AgentMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+    }
+
+    public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
+                            Supplier<String> defaultRegistry, StatusListener listener, io.gantry.telemetry.AgentMetrics metrics) {
+        this.metrics = metrics;
         this.settings = settings;
         this.images = images;
         this.clock = clock;
@@ -399,13 +408,27 @@ public final class ContainerRuntime implements AgentRuntime {
                 return;
             }
             set(c, ContainerState.PULLING);
+            long pullStarted = System.nanoTime();
+            var downloaded = new java.util.concurrent.atomic.AtomicLong();
+            ImageService.PullListener counting = new ImageService.PullListener() {
+                @Override
+                public void layer(ImageService.LayerProgress progress) {
+                    if (progress instanceof ImageService.LayerProgress.Done done) {
+                        downloaded.addAndGet(done.size());
+                    }
+                }
+            };
             try {
-                image = images.pull(ImageReference.parse(c.assignment.getSpec().getImage(), defaultRegistry.get()),
-                        ImageService.PullListener.NONE);
+                image = images.pull(ImageReference.parse(c.assignment.getSpec().getImage(), defaultRegistry.get()), counting);
+                metrics.imagePulled(downloaded.get(), java.time.Duration.ofNanos(System.nanoTime() - pullStarted));
             } catch (ImageException e) {
+                metrics.imagePullFailed(downloaded.get(), java.time.Duration.ofNanos(System.nanoTime() - pullStarted));
+                metrics.containerStartFailed(io.gantry.telemetry.Labels.StartFailure.IMAGE);
                 fail(c, 125, e.getMessage());
                 return;
             } catch (RuntimeException e) {
+                metrics.imagePullFailed(downloaded.get(), java.time.Duration.ofNanos(System.nanoTime() - pullStarted));
+                metrics.containerStartFailed(io.gantry.telemetry.Labels.StartFailure.IMAGE);
                 fail(c, 125, "cannot pull " + c.assignment.getSpec().getImage() + ": " + e.getMessage());
                 return;
             }
@@ -427,6 +450,7 @@ public final class ContainerRuntime implements AgentRuntime {
             }
         }
         set(c, ContainerState.STARTING);
+        long startStarted = System.nanoTime();
         ContainerPaths p = c.paths;
         try {
             Files.createDirectories(p.upper());
@@ -437,6 +461,7 @@ public final class ContainerRuntime implements AgentRuntime {
                 Libc.mount("overlay", p.rootfs(), "overlay", 0, overlay.options());
             }
         } catch (IOException e) {
+            metrics.containerStartFailed(io.gantry.telemetry.Labels.StartFailure.SETUP);
             fail(c, 125, "cannot mount the root filesystem: " + e.getMessage());
             return;
         }
@@ -448,6 +473,7 @@ public final class ContainerRuntime implements AgentRuntime {
                 var config = specs.build(c.id(), c.assignment.getSpec(), image.config(), p.rootfs(), volumes);
                 json.writeValue(p.config().toFile(), config);
             } catch (SpecException e) {
+                metrics.containerStartFailed(io.gantry.telemetry.Labels.StartFailure.SETUP);
                 cleanup(c);
                 fail(c, 125, e.getMessage());
                 return;
@@ -461,6 +487,7 @@ public final class ContainerRuntime implements AgentRuntime {
             oci.create(p, c.assignment.getSpec().getTty(), c.assignment.getSpec().getOpenStdin(),
                     SpecOptions.logOptions(c.assignment.getSpec()).maxSizeBytes());
         } catch (CreateException e) {
+            metrics.containerStartFailed(io.gantry.telemetry.Labels.StartFailure.RUNTIME);
             cleanup(c);
             fail(c, e.exitCode(), e.getMessage());
             return;
@@ -481,6 +508,7 @@ public final class ContainerRuntime implements AgentRuntime {
             fail(c, 125, e.getMessage());
             return;
         }
+        metrics.containerStarted(java.time.Duration.ofNanos(System.nanoTime() - startStarted));
         synchronized (c) {
             c.state = ContainerState.RUNNING;
             c.startedAtMs = clock.millis();
@@ -604,6 +632,9 @@ public final class ContainerRuntime implements AgentRuntime {
                 return;
             }
             boolean oom = cgroups.oomKilled(c.cgroupsPath);
+            if (oom) {
+                metrics.containerOomKilled();
+            }
             stopHealth(c);
             rotateLog(c, false); // a file conmon replaced just before the exit
             cleanup(c);
@@ -862,7 +893,7 @@ public final class ContainerRuntime implements AgentRuntime {
             if (c.removed) {
                 return null;
             }
-            return new ContainerView(c.id(), c.assignment.getSpec().getName(), c.state, c.assignment.getPlacementVersion(),
+            return new ContainerView(c.id(), c.assignment.getSpec().getName(), c.state, c.startedAtMs, c.assignment.getPlacementVersion(),
                     c.assignment.getSpec(), c.paths, c.cgroupsPath, c.exitCode, c.imageDigest);
         }
     }

@@ -4,7 +4,7 @@ import io.gantry.proto.ContainerState;
 import io.gantry.proto.WorkloadSpec;
 
 /** A read-only snapshot of one container, for node sessions (exec, attach, cp, top, stats, volumes). */
-public record ContainerView(String id, String name, ContainerState state, long placementVersion, WorkloadSpec spec,
+public record ContainerView(String id, String name, ContainerState state, long startedAtMs, long placementVersion, WorkloadSpec spec,
                             ContainerPaths paths, String cgroupsPath, int exitCode, String imageDigest) {
     public boolean running() {
         return state == ContainerState.RUNNING;
