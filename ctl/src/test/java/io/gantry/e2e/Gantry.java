@@ -45,9 +45,18 @@ final class Gantry {
     }
 
     static Result exec(Duration timeout, List<String> cmd) {
+        return exec(timeout, cmd, java.util.Map.of(), new byte[0]);
+    }
+
+    /** With extra environment variables and bytes for the process's stdin. */
+    static Result exec(Duration timeout, List<String> cmd, java.util.Map<String, String> env, byte[] stdin) {
         try {
-            Process p = new ProcessBuilder(cmd).start();
-            p.getOutputStream().close();
+            var pb = new ProcessBuilder(cmd);
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            try (var in = p.getOutputStream()) {
+                in.write(stdin);
+            }
             CompletableFuture<String> out = drain(p.getInputStream());
             CompletableFuture<String> err = drain(p.getErrorStream());
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -7,6 +7,15 @@ public interface ImageService {
     PulledImage pull(ImageReference reference, PullListener listener) throws ImageException;
 
     /**
+     * As {@link #pull(ImageReference, PullListener)}, answering the registry's challenges with {@code credentials}
+     * (e.g. what the user's {@code gantry login} stored, sent with the workload) before the service's own.
+     */
+    default PulledImage pull(ImageReference reference, PullListener listener,
+                             io.gantry.image.auth.RegistryCredentials credentials) throws ImageException {
+        return pull(reference, listener);
+    }
+
+    /**
      * Progress callbacks; every method does nothing by default. {@link LayerProgress.Downloading}
      * comes from download threads (possibly another pull's, when a download is shared), everything
      * else from the pulling thread: a listener must be thread-safe, quick, and must not throw.

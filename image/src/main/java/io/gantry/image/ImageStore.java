@@ -129,6 +129,7 @@ public final class ImageStore implements ImageService {
      * Pulls with {@code credentials} tried before the client's own (e.g. credentials sent along
      * with this one request); tokens fetched with them are not shared with other pulls.
      */
+    @Override
     public PulledImage pull(ImageReference reference, PullListener listener, RegistryCredentials credentials) throws ImageException {
         return pull(reference, listener, client.withCredentials(credentials.orElse(client.options().credentials())));
     }

@@ -419,7 +419,8 @@ public final class ContainerRuntime implements AgentRuntime {
                 }
             };
             try {
-                image = images.pull(ImageReference.parse(c.assignment.getSpec().getImage(), defaultRegistry.get()), counting);
+                image = images.pull(ImageReference.parse(c.assignment.getSpec().getImage(), defaultRegistry.get()), counting,
+                        credentialsOf(c.assignment.getSpec()));
                 metrics.imagePulled(downloaded.get(), java.time.Duration.ofNanos(System.nanoTime() - pullStarted));
             } catch (ImageException e) {
                 metrics.imagePullFailed(downloaded.get(), java.time.Duration.ofNanos(System.nanoTime() - pullStarted));
@@ -519,6 +520,18 @@ public final class ContainerRuntime implements AgentRuntime {
             startHealth(c, true);
             changed(c);
         }
+    }
+
+    /** The registry credentials the user's CLI sent with the workload (like --with-registry-auth), if any. */
+    static io.gantry.image.auth.RegistryCredentials credentialsOf(io.gantry.proto.WorkloadSpec spec) {
+        if (!spec.hasRegistryAuth() || spec.getRegistryAuth().getRegistry().isEmpty()) {
+            return io.gantry.image.auth.RegistryCredentials.NONE;
+        }
+        var a = spec.getRegistryAuth();
+        io.gantry.image.auth.RegistryCredentials.Credential credential = a.getIdentityToken().isEmpty()
+                ? new io.gantry.image.auth.RegistryCredentials.Credential.UsernamePassword(a.getUsername(), a.getPassword())
+                : new io.gantry.image.auth.RegistryCredentials.Credential.IdentityToken(a.getUsername(), a.getIdentityToken());
+        return io.gantry.image.auth.RegistryCredentials.of(Map.of(a.getRegistry(), credential));
     }
 
     /** A stop that came before the process did; callers hold the container's monitor. */

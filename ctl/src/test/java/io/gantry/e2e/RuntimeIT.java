@@ -1,0 +1,201 @@
+package io.gantry.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.gantry.image.registry.LocalRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What `docker run` users reach for every day, through the scheduler to the node, with the real CLI: exec, cp,
+ * top, stats, volumes, images, health checks, log rotation, and a private registry with `gantry login`.
+ */
+class RuntimeIT {
+    static final String CGROUP_PARENT = "gantry-e2e-runtime";
+    static Path dataDir;
+    static Daemon dev;
+    static String addr;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        dataDir = Files.createTempDirectory("gantry-e2e-runtime");
+        int port = Gantry.freePort();
+        addr = "127.0.0.1:" + port;
+        dev = Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
+                "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT,
+                "--metrics-listen", "", "--agent-metrics-listen", "");
+        dev.awaitLine("ready", Duration.ofSeconds(120));
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (dev != null) {
+            dev.stop(Duration.ofSeconds(60));
+            assertThat(Residue.find(dataDir, CGROUP_PARENT, dataDir.resolve("agent"))).isEmpty();
+        }
+    }
+
+    private static Gantry.Result gantry(String... args) {
+        var all = new java.util.ArrayList<>(List.of("--addr", addr));
+        all.addAll(List.of(args));
+        var out = new java.io.StringWriter();
+        var err = new java.io.StringWriter();
+        int code = io.gantry.ctl.Main.execute(all.toArray(String[]::new), new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        return new Gantry.Result(code, out.toString(), err.toString());
+    }
+
+    /** The CLI as its own process, for what needs stdin or an environment (GANTRY_CONFIG). */
+    private static Gantry.Result gantryProcess(Map<String, String> env, String stdin, String... args) {
+        var all = new java.util.ArrayList<>(List.of("--addr", addr));
+        all.addAll(List.of(args));
+        return Gantry.exec(Duration.ofSeconds(90), Gantry.javaCommand(all.toArray(String[]::new)), env,
+                stdin.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The CLI as a process: exec, logs and run write the container's bytes to the real stdout. */
+    private static Gantry.Result cli(String... args) {
+        return gantryProcess(Map.of(), "", args);
+    }
+
+    private static void running(String name, String... runArgs) {
+        var args = new java.util.ArrayList<>(List.of("run", "-d", "--name", name));
+        args.addAll(List.of(runArgs));
+        var run = gantry(args.toArray(String[]::new));
+        assertThat(run.exit()).as(run.toString()).isZero();
+        await().atMost(Duration.ofSeconds(30)).until(() -> gantry("ps").out().lines().anyMatch(l -> l.contains(name) && l.contains("Up ")));
+    }
+
+    @Test
+    void execCpTopAndStats() throws Exception {
+        running("box", "busybox", "sh", "-c", "ln -s / /evil; echo inside > /data.txt; while true; do sleep 1; done");
+
+        var exec = cli("exec", "-e", "GREETING=hi", "box", "sh", "-c", "echo $GREETING from $(hostname); exit 3");
+        assertThat(exec.exit()).as(exec.toString()).isEqualTo(3);
+        assertThat(exec.out()).startsWith("hi from ");
+        assertThat(cli("exec", "-t", "box", "tty").out()).startsWith("/dev/pts/");
+        var piped = gantryProcess(Map.of(), "hello through stdin\n", "exec", "-i", "box", "cat");
+        assertThat(piped.exit()).as(piped.toString()).isZero();
+        assertThat(piped.out()).isEqualTo("hello through stdin\n");
+        var badUser = gantry("exec", "-u", "nobody-here", "box", "true");
+        assertThat(badUser.exit()).isNotZero();
+        assertThat(badUser.err().strip()).contains("nobody-here").doesNotContain("\n");
+
+        // cp both ways; a link planted in the container never leads out of it.
+        Path local = Files.writeString(dataDir.resolve("to-container.txt"), "from the host\n");
+        assertThat(gantry("cp", local.toString(), "box:/tmp/").exit()).isZero();
+        assertThat(cli("exec", "box", "cat", "/tmp/to-container.txt").out()).isEqualTo("from the host\n");
+        Path back = dataDir.resolve("back.txt");
+        assertThat(gantry("cp", "box:/data.txt", back.toString()).exit()).isZero();
+        assertThat(Files.readString(back)).isEqualTo("inside\n");
+        Path viaLink = dataDir.resolve("via-link.txt");
+        var followed = gantry("cp", "box:/evil/data.txt", viaLink.toString());
+        assertThat(followed.exit()).as(followed.toString()).isZero();
+        assertThat(Files.readString(viaLink)).as("/evil -> / resolved inside the container").isEqualTo("inside\n");
+        // The host has /etc/os-release; busybox's image does not: a link to / must not reach the host's.
+        Path escaped = dataDir.resolve("escaped");
+        var escape = gantry("cp", "box:/evil/etc/os-release", escaped.toString());
+        assertThat(escape.exit()).isNotZero();
+        assertThat(Files.exists(escaped)).isFalse();
+        var escapeUp = gantry("cp", "box:/evil/../../../../etc/os-release", escaped.toString());
+        assertThat(escapeUp.exit()).isNotZero();
+        assertThat(Files.exists(escaped)).isFalse();
+        var missing = gantry("cp", "box:/no/such/file", dataDir.resolve("x").toString());
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.err()).contains("/no/such/file").hasLineCount(1);
+
+        var top = gantry("top", "box");
+        assertThat(top.exit()).as(top.toString()).isZero();
+        assertThat(top.out()).contains("PID").contains("sleep");
+        var stats = gantry("stats", "--no-stream");
+        assertThat(stats.exit()).as(stats.toString()).isZero();
+        assertThat(stats.out()).contains("MEM USAGE").contains("box");
+
+        assertThat(gantry("stop", "-t", "1", "box").exit()).isZero();
+        var stopped = gantry("exec", "box", "true");
+        assertThat(stopped.exit()).isNotZero();
+        assertThat(stopped.err().strip()).isEqualTo("gantry: container box is not running");
+        assertThat(gantry("rm", "box").exit()).isZero();
+    }
+
+    @Test
+    void volumesImagesHealthAndLogRotation() throws Exception {
+        assertThat(gantry("volume", "create", "vol1").exit()).isZero();
+        running("vuser", "-v", "vol1:/data", "busybox", "sh", "-c", "echo kept > /data/f; while true; do sleep 1; done");
+        assertThat(gantry("volume", "ls").out()).contains("vol1");
+        var inUse = gantry("volume", "rm", "vol1");
+        assertThat(inUse.exit()).isNotZero();
+        assertThat(inUse.err()).contains("volume vol1 is in use by container vuser");
+        assertThat(gantry("rm", "-f", "vuser").exit()).isZero();
+        assertThat(gantry("volume", "rm", "vol1").exit()).isZero();
+
+        var images = gantry("images");
+        assertThat(images.out()).contains("busybox").contains("node-1");
+        assertThat(gantry("tag", "busybox", "busybox:mine").exit()).isZero();
+        assertThat(gantry("images").out()).contains("mine");
+        assertThat(gantry("rmi", "busybox:mine").exit()).isZero();
+        assertThat(gantry("image", "inspect", "busybox").out()).contains("sha256:");
+
+        running("healthy", "--health-cmd", "true", "--health-interval", "200ms", "busybox", "sleep", "600");
+        running("sick", "--health-cmd", "exit 1", "--health-interval", "200ms", "--health-retries", "2", "busybox", "sleep", "600");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            String ps = gantry("ps").out();
+            assertThat(ps.lines().filter(l -> l.contains("healthy") && l.contains("(healthy)"))).hasSize(1);
+            assertThat(ps.lines().filter(l -> l.contains("sick") && l.contains("(unhealthy)"))).hasSize(1);
+        });
+        assertThat(gantry("events", "--since", "5m", "--until", "0s", "--filter", "type=container").out()).contains("health_status");
+        assertThat(gantry("rm", "-f", "healthy", "sick").exit()).isZero();
+
+        // 2 files of at most 1 KiB each: the oldest lines are gone, the newest are there, in order.
+        var run = cli("run", "--name", "chatty", "--log-opt", "max-size=1k", "--log-opt", "max-file=2", "busybox", "sh", "-c",
+                "i=0; while [ $i -lt 400 ]; do echo line-$i; i=$((i+1)); done; sleep 1");
+        assertThat(run.exit()).as(run.toString()).isZero();
+        var tail = cli("logs", "--tail", "3", "chatty");
+        assertThat(tail.out()).isEqualTo("line-397\nline-398\nline-399\n");
+        assertThat(cli("logs", "chatty").out()).doesNotContain("line-0\n").contains("line-399");
+        assertThat(gantry("rm", "chatty").exit()).isZero();
+    }
+
+    @Test
+    void aPrivateRegistryWithLogin() throws Exception {
+        Path htpasswd = dataDir.resolve("htpasswd");
+        var made = Gantry.exec(Duration.ofSeconds(30), List.of("htpasswd", "-Bbc", htpasswd.toString(), "alice", "wonderland"));
+        assertThat(made.exit()).as(made.toString()).isZero();
+        int port = Gantry.freePort();
+        Path storage = dataDir.resolve("private-registry");
+        try (var open = LocalRegistry.start(storage, port)) {
+            open.seedBusybox(Path.of("/bin/busybox"));
+        }
+        Map<String, String> env = Map.of("GANTRY_CONFIG", dataDir.resolve("cli-config").toString());
+        String image = "127.0.0.1:" + port + "/busybox:latest";
+        try (var secured = LocalRegistry.start(storage, port, new LocalRegistry.Security(htpasswd, null, null))) {
+            var denied = gantryProcess(env, "", "run", "--rm", image, "echo", "never");
+            assertThat(denied.exit()).as(denied.toString()).isNotZero();
+            assertThat(denied.err()).contains("401");
+
+            var wrong = gantryProcess(env, "nope\n", "login", "-u", "alice", "--password-stdin", secured.address());
+            assertThat(wrong.exit()).isNotZero();
+            assertThat(wrong.err()).contains("authentication failed");
+            var login = gantryProcess(env, "wonderland\n", "login", "-u", "alice", "--password-stdin", secured.address());
+            assertThat(login.exit()).as(login.toString()).isZero();
+            assertThat(login.out()).contains("Login Succeeded");
+            Path config = dataDir.resolve("cli-config/config.json");
+            assertThat(Files.getPosixFilePermissions(config)).containsExactlyInAnyOrder(
+                    java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+
+            var pulled = gantryProcess(env, "", "run", "--rm", image, "echo", "pulled with credentials");
+            assertThat(pulled.exit()).as(pulled.toString()).isZero();
+            assertThat(pulled.out()).isEqualTo("pulled with credentials\n");
+            assertThat(gantryProcess(env, "", "inspect", "--help").exit()).isZero();
+
+            assertThat(gantryProcess(env, "", "logout", secured.address()).out()).contains("Removing login credentials");
+        }
+    }
+}
