@@ -125,6 +125,62 @@ class RuntimeIT {
         assertThat(gantry("rm", "box").exit()).isZero();
     }
 
+    /**
+     * The CLI on a real terminal: util-linux's `script` gives it a pseudo-terminal, so `-it` puts that terminal in
+     * raw mode, and what we type (including Ctrl-C as the byte 0x03) reaches the container's terminal.
+     */
+    private static Gantry.Result onATerminal(String input, String... args) {
+        var all = new java.util.ArrayList<>(List.of("--addr", addr));
+        all.addAll(List.of(args));
+        String command = String.join(" ", Gantry.javaCommand(all.toArray(String[]::new)).stream()
+                .map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+        return Gantry.exec(Duration.ofSeconds(90), List.of("script", "-qefc", "stty cols 101 rows 33; exec " + command, "/dev/null"),
+                Map.of(), input.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void interactiveTerminalsRunItExecItAttachAndStartAi() throws Exception {
+        var runIt = onATerminal("stty size; exit 7\n", "run", "-it", "--rm", "busybox", "sh");
+        assertThat(runIt.exit()).as(runIt.toString()).isEqualTo(7);
+        assertThat(runIt.out()).contains("33 101");
+
+        running("term", "-it", "busybox", "sh");
+        var execIt = onATerminal("tty; echo typed-$((40+2)); exit 4\n", "exec", "-it", "term", "sh");
+        assertThat(execIt.exit()).as(execIt.toString()).isEqualTo(4);
+        assertThat(execIt.out()).contains("/dev/pts/").contains("typed-42");
+        var interrupted = onATerminal("\u0003", "exec", "-it", "term", "sleep", "100");
+        assertThat(interrupted.exit()).as("Ctrl-C reaches sleep through the terminal: " + interrupted).isEqualTo(130);
+
+        var attach = onATerminal("echo attached-$((1+1)); exit 5\n", "attach", "term");
+        assertThat(attach.exit()).as(attach.toString()).isEqualTo(5);
+        assertThat(attach.out()).contains("attached-2");
+        await().atMost(Duration.ofSeconds(20)).until(() -> gantry("ps", "-a").out().lines()
+                .anyMatch(l -> l.contains("term") && l.contains("Exited (5)")));
+        var startAi = onATerminal("echo again; exit 6\n", "start", "-ai", "term");
+        assertThat(startAi.exit()).as(startAi.toString()).isEqualTo(6);
+        assertThat(startAi.out()).contains("again");
+        assertThat(gantry("rm", "-f", "term").exit()).isZero();
+
+        var notATerminal = cli("exec", "-it", "nothing-there", "sh");
+        assertThat(notATerminal.exit()).isNotZero();
+        assertThat(notATerminal.err().strip()).isEqualTo("gantry: the input device is not a TTY");
+    }
+
+    @Test
+    void pullShowsProgressAndBadCpTargetsAreOneLine() throws Exception {
+        var pull = cli("pull", "busybox");
+        assertThat(pull.exit()).as(pull.toString()).isZero();
+        assertThat(pull.out()).contains("node-1").contains("sha256:");
+        running("cpbad", "busybox", "sleep", "600");
+        Path local = Files.writeString(dataDir.resolve("x.txt"), "x");
+        var toMissing = gantry("cp", local.toString(), "cpbad:/no/such/dir/");
+        assertThat(toMissing.exit()).isNotZero();
+        assertThat(toMissing.err().strip()).doesNotContain("\n").contains("/no/such/dir");
+        var bothLocal = gantry("cp", local.toString(), dataDir.resolve("y").toString());
+        assertThat(bothLocal.exit()).isEqualTo(125);
+        assertThat(gantry("rm", "-f", "cpbad").exit()).isZero();
+    }
+
     @Test
     void volumesImagesHealthAndLogRotation() throws Exception {
         assertThat(gantry("volume", "create", "vol1").exit()).isZero();
