@@ -125,6 +125,14 @@ class ClusterIT {
         assertThat(ps.out()).contains("web.1").contains("web.2").contains("web.3").contains("node-");
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 assertThat(ok("service", "logs", "web").out().lines().filter(l -> l.contains("| hello from")).count()).isEqualTo(3));
+        // Node sessions reach every node through the leader: exec and top into each replica, wherever it runs.
+        for (var w : replicas("web")) {
+            var exec = gantry("exec", w.getSpec().getName(), "sh", "-c", "echo on-$0", w.getNode());
+            assertThat(exec.exit()).as(exec.toString()).isZero();
+            assertThat(exec.out()).isEqualTo("on-" + w.getNode() + "\n");
+            assertThat(ok("top", w.getSpec().getName()).out()).contains("sleep 601");
+        }
+        assertThat(ok("stats", "--no-stream").out()).contains("node-1").contains("node-2").contains("node-3");
     }
 
     @Test
