@@ -39,7 +39,8 @@ class ObservabilityIT {
         agentMetrics = "127.0.0.1:" + Gantry.freePort();
         dev = Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
                 "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT,
-                "--metrics-listen", schedulerMetrics, "--agent-metrics-listen", agentMetrics);
+                "--metrics-listen", schedulerMetrics, "--agent-metrics-listen", agentMetrics,
+                "--prometheus-sd-file", dataDir.resolve("targets.json").toString(), "--log-format", "json");
         dev.awaitLine("ready", Duration.ofSeconds(120));
     }
 
@@ -89,7 +90,10 @@ class ObservabilityIT {
         }
 
         assertThat(PrometheusProcess.available()).as("prometheus is installed by deploy/install-deps.sh").isTrue();
-        try (var prometheus = PrometheusProcess.startStatic(List.of(schedulerMetrics, agentMetrics), Duration.ofSeconds(1))) {
+        // The targets come from the file the scheduler keeps (file-based service discovery), not from the test.
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dataDir.resolve("targets.json")));
+        assertThat(Files.readString(dataDir.resolve("targets.json"))).contains(schedulerMetrics).contains(agentMetrics);
+        try (var prometheus = PrometheusProcess.startFileSd(dataDir.resolve("targets.json"), Duration.ofSeconds(1))) {
             var leader = prometheus.awaitResult("gantry_leader == 1", Duration.ofSeconds(60));
             assertThat(leader.toString()).contains("scheduler");
             var memory = prometheus.awaitResult("container_memory_working_set_bytes{name=\"obs-web\"}", Duration.ofSeconds(60));
@@ -103,5 +107,25 @@ class ObservabilityIT {
         assertThat(events.exit()).as(events.toString()).isZero();
         assertThat(events.out()).contains("container created").contains("container started").contains("obs-web");
         assertThat(gantry("rm", "-f", "obs-web").exit()).isZero();
+
+        // --log-format json: one JSON object per line, with the component, the node and the workload id.
+        String id = run.out().strip();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            var lines = dev.output().lines().filter(l -> l.startsWith("{")).map(l -> {
+                try {
+                    return mapper.readTree(l);
+                } catch (java.io.IOException e) {
+                    throw new AssertionError("not JSON: " + l, e);
+                }
+            }).toList();
+            assertThat(lines).isNotEmpty();
+            assertThat(lines).allSatisfy(j -> assertThat(j.has("level") && j.has("message") && j.has("component")).isTrue());
+            assertThat(lines).anySatisfy(j -> {
+                assertThat(j.path("component").asText()).isEqualTo("dev");
+                assertThat(j.path("node").asText()).isEqualTo("node-1");
+                assertThat(j.path("workload").asText()).isEqualTo(id);
+            });
+        });
     }
 }

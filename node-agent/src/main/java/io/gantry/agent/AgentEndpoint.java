@@ -40,6 +40,7 @@ public final class AgentEndpoint implements AutoCloseable {
                     .readiness(() -> agent.isRegistered() ? Readiness.isReady()
                             : Readiness.notReady("not registered with a scheduler"))
                     .start();
+            agent.announceMetrics(address().orElse(""));
         }
         return this;
     }

@@ -91,6 +91,8 @@ public final class NodeAgent implements AutoCloseable {
     private volatile Session session;
     private volatile boolean closed;
     private volatile boolean registered;
+    /** Told to the scheduler at registration, for Prometheus' service discovery ("" = none). */
+    private volatile String metricsAddress = "";
     private int attempt;
     private long backoffMs = MIN_BACKOFF_MS;
 
@@ -172,6 +174,11 @@ public final class NodeAgent implements AutoCloseable {
             }
             return true;
         }
+    }
+
+    /** Where this agent's /metrics is served, announced at (re)registration; set before {@link #start()}. */
+    public void announceMetrics(String hostPort) {
+        this.metricsAddress = hostPort == null ? "" : hostPort;
     }
 
     /** Whether the agent is registered with the leader right now (its endpoint's /readyz). */
@@ -302,6 +309,7 @@ public final class NodeAgent implements AutoCloseable {
                     .setMemoryBytes(runtime.memoryBytes())
                     .putAllLabels(config.labels())
                     .setAgentVersion(AGENT_VERSION)
+                    .setMetricsAddress(metricsAddress)
                     .addAllContainers(runtime.statuses())).build());
             session = s;
         } catch (RuntimeException e) {

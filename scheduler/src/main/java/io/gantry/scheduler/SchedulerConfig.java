@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param advertiseAddress what followers tell clients to use; null means {@code listenHost:actualPort}
  * @param defaultRegistry  where agents pull unqualified images from, e.g. {@code 127.0.0.1:5000}
  * @param seed             drives ids and placement tie-breaks, so runs are reproducible
+ * @param prometheusSdFile where the leader writes Prometheus file_sd targets; null = nowhere
  * @param metricsListen    HOST:PORT for /metrics, /healthz, /readyz and the status page; "" = off
  * @param zkSessionTimeout how long ZooKeeper waits before it ends a silent scheduler's session: a killed
  *                         leader is replaced about this long after it died, and a leader that cannot reach
@@ -20,7 +21,7 @@ import java.util.Objects;
  */
 public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost, int listenPort,
                               String advertiseAddress, String defaultRegistry, Duration heartbeatTimeout, long seed,
-                              Duration zkSessionTimeout, String metricsListen) {
+                              Duration zkSessionTimeout, String metricsListen, Path prometheusSdFile) {
     public static final Duration DEFAULT_ZK_SESSION_TIMEOUT = Duration.ofMillis(1000);
     public static final Duration EMBEDDED_ZK_SESSION_TIMEOUT = Duration.ofSeconds(10);
     public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
@@ -50,18 +51,24 @@ public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost,
 
     public SchedulerConfig(String zkConnect, Path dataDir, String listenHost, int listenPort, String advertiseAddress,
                            String defaultRegistry, Duration heartbeatTimeout, long seed) {
-        this(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, seed, null, "");
+        this(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, seed, null, "", null);
+    }
+
+    /** Where the leader writes Prometheus file_sd targets (itself and every agent's /metrics); null = nowhere. */
+    public SchedulerConfig withPrometheusSdFile(Path file) {
+        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry,
+                heartbeatTimeout, seed, zkSessionTimeout, metricsListen, file);
     }
 
     /** Where /metrics, /healthz, /readyz and the status page are served ("" = nowhere; port 0 = a free one). */
     public SchedulerConfig withMetricsListen(String hostPort) {
         return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry,
-                heartbeatTimeout, seed, zkSessionTimeout, hostPort);
+                heartbeatTimeout, seed, zkSessionTimeout, hostPort, prometheusSdFile);
     }
 
     public SchedulerConfig withZkSessionTimeout(Duration timeout) {
         return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry,
-                heartbeatTimeout, seed, timeout, metricsListen);
+                heartbeatTimeout, seed, timeout, metricsListen, prometheusSdFile);
     }
 
     /** Embedded ZooKeeper, 127.0.0.1:7070, registry 127.0.0.1:5000, 5 s heartbeat timeout, seed 0. */
@@ -73,18 +80,18 @@ public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost,
     public SchedulerConfig withZkConnect(String zk) {
         boolean derived = zkSessionTimeout.equals(zkConnect == null ? EMBEDDED_ZK_SESSION_TIMEOUT : DEFAULT_ZK_SESSION_TIMEOUT);
         return new SchedulerConfig(zk, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, seed,
-                derived ? null : zkSessionTimeout, metricsListen);
+                derived ? null : zkSessionTimeout, metricsListen, prometheusSdFile);
     }
 
     public SchedulerConfig withListen(String host, int port) {
-        return new SchedulerConfig(zkConnect, dataDir, host, port, advertiseAddress, defaultRegistry, heartbeatTimeout, seed, zkSessionTimeout, metricsListen);
+        return new SchedulerConfig(zkConnect, dataDir, host, port, advertiseAddress, defaultRegistry, heartbeatTimeout, seed, zkSessionTimeout, metricsListen, prometheusSdFile);
     }
 
     public SchedulerConfig withHeartbeatTimeout(Duration timeout) {
-        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, timeout, seed, zkSessionTimeout, metricsListen);
+        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, timeout, seed, zkSessionTimeout, metricsListen, prometheusSdFile);
     }
 
     public SchedulerConfig withSeed(long newSeed) {
-        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, newSeed, zkSessionTimeout, metricsListen);
+        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, newSeed, zkSessionTimeout, metricsListen, prometheusSdFile);
     }
 }

@@ -50,6 +50,9 @@ public final class SchedulerServer implements AutoCloseable {
     private final AtomicReference<SchedulerCore> current = new AtomicReference<>();
     /** Installing a term and ending one are exclusive, so a step-down can never slip in before an install. */
     private final Object termLock = new Object();
+    /** Keeps the Prometheus targets file while leading (--prometheus-sd-file). */
+    private final java.util.concurrent.ScheduledExecutorService sdTimer =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("gantry-prometheus-sd").factory());
     private final ExecutorService leadership =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("gantry-leadership").factory());
     private EmbeddedZooKeeper embeddedZk;
@@ -134,6 +137,15 @@ public final class SchedulerServer implements AutoCloseable {
             http = io.gantry.telemetry.TelemetryServer.builder(telemetry.registry()).bind(config.metricsListen())
                     .readiness(this::readiness).statusPage(this::status).start();
             log.info("metrics, health and the status page on http://{}", metricsAddress().orElseThrow());
+        }
+        if (config.prometheusSdFile() != null) {
+            var targets = new PrometheusTargets(config.prometheusSdFile());
+            sdTimer.scheduleWithFixedDelay(() -> {
+                var core = current.get();
+                if (core != null && !core.isClosed()) {
+                    targets.update(PrometheusTargets.groups(metricsAddress().orElse(""), advertise, core.listNodes()));
+                }
+            }, 0, 2, TimeUnit.SECONDS);
         }
         log.info("scheduler serving on {} (advertised as {}), ZooKeeper {}", address, advertise, zkConnect);
     }
@@ -358,6 +370,7 @@ public final class SchedulerServer implements AutoCloseable {
             }
         }
         leadership.shutdownNow();
+        sdTimer.shutdownNow();
         if (curator != null) {
             curator.close();
         }

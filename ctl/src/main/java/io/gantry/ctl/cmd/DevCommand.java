@@ -38,6 +38,9 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--agent-metrics-listen", paramLabel = "HOST:PORT", description = "HTTP address for the agent's /metrics; \"\" = off (default: 127.0.0.1:9471)")
     String agentMetricsListen = "127.0.0.1:9471";
 
+    @Option(names = "--prometheus-sd-file", paramLabel = "FILE", description = "Keep Prometheus file_sd targets (scheduler and agent) in FILE")
+    Path prometheusSdFile;
+
     @Option(names = "--cgroup-parent", description = "Parent cgroup for containers (default: gantry)")
     String cgroupParent = "gantry";
 
@@ -45,7 +48,7 @@ public final class DevCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName();
         main.configureLogging("dev", node);
-        DevCluster cluster = DevCluster.start(new DevCluster.Settings(dataDir, port, registryPort, node, cgroupParent, metricsListen, agentMetricsListen),
+        DevCluster cluster = DevCluster.start(new DevCluster.Settings(dataDir, port, registryPort, node, cgroupParent, metricsListen, agentMetricsListen, prometheusSdFile),
                 line -> {
                     System.out.println(line);
                     System.out.flush();

@@ -42,6 +42,9 @@ public final class SchedulerCommand implements Callable<Integer> {
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "HTTP address for /metrics, /healthz, /readyz and the status page; \"\" = off (default: 127.0.0.1:9470)")
     String metricsListen = "127.0.0.1:9470";
 
+    @Option(names = "--prometheus-sd-file", paramLabel = "FILE", description = "While leading, keep Prometheus file_sd targets here: this scheduler's and every agent's /metrics (e.g. /var/lib/gantry/prometheus/targets.json)")
+    java.nio.file.Path prometheusSdFile;
+
     @Option(names = "--seed", description = "Seed for placement tie-breaks and generated ids (default: 1)")
     long seed = 1;
 
@@ -51,7 +54,7 @@ public final class SchedulerCommand implements Callable<Integer> {
         main.configureLogging("scheduler", advertise != null ? advertise : listen);
         SchedulerConfig config = new SchedulerConfig(zk, dataDir, l.host(), l.port(), advertise, defaultRegistry,
                 Durations.parse("--heartbeat-timeout", heartbeatTimeout), seed,
-                zkSessionTimeout == null ? null : Durations.parse("--zk-session-timeout", zkSessionTimeout), metricsListen);
+                zkSessionTimeout == null ? null : Durations.parse("--zk-session-timeout", zkSessionTimeout), metricsListen, prometheusSdFile);
         SchedulerServer server = SchedulerServer.start(config, Clock.systemUTC());
         server.metricsAddress().ifPresent(a -> System.out.println("gantry scheduler: metrics and status page on http://" + a + "/"));
         System.out.println("gantry scheduler: serving on " + server.address() + (zk == null

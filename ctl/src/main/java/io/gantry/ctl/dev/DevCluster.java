@@ -27,11 +27,12 @@ public final class DevCluster implements AutoCloseable {
     /**
      * @param metricsListen      where the scheduler serves /metrics and the status page ("" = off)
      * @param agentMetricsListen where the agent serves its /metrics ("" = off)
+     * @param prometheusSdFile   where the scheduler keeps Prometheus file_sd targets (null = nowhere)
      */
     public record Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent,
-                           String metricsListen, String agentMetricsListen) {
+                           String metricsListen, String agentMetricsListen, Path prometheusSdFile) {
         public Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent) {
-            this(dataDir, schedulerPort, registryPort, nodeName, cgroupParent, "", "");
+            this(dataDir, schedulerPort, registryPort, nodeName, cgroupParent, "", "", null);
         }
     }
 
@@ -65,7 +66,8 @@ public final class DevCluster implements AutoCloseable {
             FileTrees.delete(s.dataDir().resolve("scheduler"));
             progress.accept("gantry dev: starting ZooKeeper and scheduler on 127.0.0.1:" + s.schedulerPort());
             SchedulerConfig config = new SchedulerConfig(null, s.dataDir().resolve("scheduler"), "127.0.0.1",
-                    s.schedulerPort(), null, registryAddress, Duration.ofSeconds(5), 1L).withMetricsListen(s.metricsListen());
+                    s.schedulerPort(), null, registryAddress, Duration.ofSeconds(5), 1L).withMetricsListen(s.metricsListen())
+                    .withPrometheusSdFile(s.prometheusSdFile());
             scheduler = SchedulerServer.start(config, Clock.systemUTC());
             if (!scheduler.awaitLeadership(Duration.ofSeconds(30))) {
                 throw new IllegalStateException("the scheduler did not become leader within 30 s");

@@ -357,7 +357,8 @@ public final class ContainerRuntime implements AgentRuntime {
     private CompletableFuture<Void> op(Container c, ThrowingRunnable body) {
         Runnable task = () -> {
             c.opLock.lock();
-            try {
+            // Every log line of this operation names the workload (a JSON log's "workload" field).
+            try (var ignored = org.slf4j.MDC.putCloseable("workload", c.id())) {
                 body.run();
             } catch (Exception | Error e) {
                 log.warn("container {}: {}", c.id(), e.toString());

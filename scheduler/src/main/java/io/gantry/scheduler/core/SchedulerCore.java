@@ -249,7 +249,9 @@ public final class SchedulerCore implements AutoCloseable {
         if (!placed.getNode().isEmpty()) {
             pushAssignments(placed.getNode());
         }
-        log.info("run {} ({}): {}", id, spec.getName(), placed.getNode().isEmpty() ? placed.getReason() : "on " + placed.getNode());
+        try (var ignored = org.slf4j.MDC.putCloseable("workload", id)) {
+            log.info("run {} ({}): {}", id, spec.getName(), placed.getNode().isEmpty() ? placed.getReason() : "on " + placed.getNode());
+        }
         return placed;
     }
 
@@ -982,7 +984,7 @@ public final class SchedulerCore implements AutoCloseable {
         var before = nodes.get(name);
         var node = Node.newBuilder().setName(name).setAddress(r.getAddress()).setCpuMillis(r.getCpuMillis())
                 .setMemoryBytes(r.getMemoryBytes()).putAllAgentLabels(r.getLabelsMap()).setStatus(Node.Status.READY)
-                .setLastHeartbeatMs(now).setAgentVersion(r.getAgentVersion());
+                .setLastHeartbeatMs(now).setAgentVersion(r.getAgentVersion()).setMetricsAddress(r.getMetricsAddress());
         if (before != null) { // what operators set outlives agent restarts
             node.putAllOperatorLabels(before.getOperatorLabelsMap()).setAvailability(before.getAvailability());
         }
@@ -1641,7 +1643,9 @@ public final class SchedulerCore implements AutoCloseable {
     private void delete(Workload w) {
         fenced(() -> store.deleteWorkload(w.getId()));
         uncache(w);
-        log.info("removed {} ({})", w.getId(), w.getSpec().getName());
+        try (var ignored = org.slf4j.MDC.putCloseable("workload", w.getId())) {
+            log.info("removed {} ({})", w.getId(), w.getSpec().getName());
+        }
         if (!w.getNode().isEmpty()) {
             pushAssignments(w.getNode());
         }
