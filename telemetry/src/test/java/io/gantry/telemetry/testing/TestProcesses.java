@@ -28,10 +28,35 @@ final class TestProcesses {
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start().waitFor(5, TimeUnit.SECONDS);
             process.waitFor(5, TimeUnit.SECONDS);
+            // Helpers that were forking while we killed can outlive the first kill: repeat until the group is empty.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (groupAlive(pgid) && System.nanoTime() < deadline) {
+                new ProcessBuilder("kill", "-KILL", "--", "-" + pgid)
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start().waitFor(5, TimeUnit.SECONDS);
+                Thread.sleep(50);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether a live (not zombie) process is still in process group {@code pgid}. */
+    private static boolean groupAlive(long pgid) {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).anyMatch(p -> {
+                try {
+                    String stat = Files.readString(p.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    return !f[0].equals("Z") && Long.parseLong(f[2]) == pgid; // state, ppid, pgrp
+                } catch (IOException | RuntimeException e) {
+                    return false; // gone meanwhile
+                }
+            });
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -49,19 +74,27 @@ final class TestProcesses {
     }
 
     static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        // A browser helper may still be writing while it dies: retry for a few seconds.
+        for (int attempt = 0; attempt < 50 && dir != null && Files.exists(dir); attempt++) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                    try {
+                        Files.deleteIfExists(p);
+                    } catch (IOException e) {
+                        // retried
+                    }
+                });
+            } catch (IOException | UncheckedIOException e) {
+                // a file vanished mid-walk: retried
+            }
+            if (dir != null && Files.exists(dir)) {
                 try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // a browser helper may still be writing: retried below
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            }
         }
     }
 
