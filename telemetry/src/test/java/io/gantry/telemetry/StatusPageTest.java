@@ -32,6 +32,7 @@ class StatusPageTest {
     @Test
     void pageShowsNodesWorkloadsAndEscapesData() throws Exception {
         assumeTrue(HeadlessChromium.available(), "chromium is not installed");
+        var before = chromiumDirs();
         try (var telemetry = TelemetryRegistry.create("scheduler", "s", false);
              var server = TelemetryServer.builder(telemetry.registry()).statusPage(StatusPageTest::fakeSnapshot).start()) {
             String dom = HeadlessChromium.dumpDom(server.uri().resolve("/"), Duration.ofSeconds(5), Duration.ofSeconds(60));
@@ -45,9 +46,15 @@ class StatusPageTest {
             assertFalse(dom.contains("<img"), dom);
             assertFalse(dom.contains("Cannot load status"), dom);
         }
+        var left = chromiumDirs();
+        left.removeAll(before); // other runs on this machine may have theirs
+        assertTrue(left.isEmpty(), "the chromium profile directory is deleted: " + left);
+    }
+
+    private static java.util.Set<Path> chromiumDirs() throws java.io.IOException {
         try (var tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            assertFalse(tmp.anyMatch(p -> p.getFileName().toString().startsWith("gantry-chromium-")),
-                    "the chromium profile directory is deleted");
+            return tmp.filter(p -> p.getFileName().toString().startsWith("gantry-chromium-"))
+                    .collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
         }
     }
 }
