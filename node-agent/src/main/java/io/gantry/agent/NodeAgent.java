@@ -331,9 +331,7 @@ public final class NodeAgent implements AutoCloseable {
                     switch (action) {
                         case ReconcileAction.Start st -> runtime.run(st.assignment());
                         // a graceful stop first: `gantry restart -t N` and `start` replace the container this way
-                        case ReconcileAction.Replace r -> runtime.stop(r.workloadId(), stopTimeout(r.assignment()))
-                                .thenCompose(v -> runtime.remove(r.workloadId()))
-                                .thenRun(() -> runtime.run(r.assignment()))
+                        case ReconcileAction.Replace r -> runtime.replace(r.assignment(), stopTimeout(r.assignment()))
                                 .exceptionally(e -> {
                                     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
                                     log.warn("node {}: replacing {} failed: {}", config.nodeName(), r.workloadId(), cause.toString());

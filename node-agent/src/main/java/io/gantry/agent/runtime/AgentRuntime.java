@@ -31,6 +31,15 @@ public interface AgentRuntime extends AutoCloseable {
     CompletableFuture<Void> remove(String id);
 
     /**
+     * A newer placement of a container this runtime has ({@code start}, {@code restart}): graceful stop, removal,
+     * then the new one. The real runtime keeps the log across it (as Docker's start does).
+     */
+    default CompletableFuture<Void> replace(Assignment assignment, Duration stopTimeout) {
+        String id = assignment.getWorkloadId();
+        return stop(id, stopTimeout).thenCompose(v -> remove(id)).thenRun(() -> run(assignment));
+    }
+
+    /**
      * Delivers {@code signal} (e.g. "SIGHUP") to the container of that placement if it is running: {@code gantry kill}.
      * Not a user stop: the restart policy still applies when the container exits. Ignored for unknown ids,
      * other placements and containers that do not run.

@@ -26,6 +26,13 @@ final class Container {
     boolean removed;
     boolean restartPending;
     String stopSignal = "";
+    /** Its health check (the spec's merged over the image's), resolved at the first start; null: none or not yet. */
+    io.gantry.agent.health.HealthCheckSpec healthCheck;
+    io.gantry.agent.health.HealthSnapshot health = io.gantry.agent.health.HealthSnapshot.NONE;
+    /** Set when its health check's on-failure RESTART stopped it: the exit restarts it whatever the restart policy. */
+    boolean healthRestart;
+    /** A replacement (start/restart of the same workload) follows the removal: keep the log files. */
+    boolean keepLogs;
     List<Path> layerDirs = List.of();
     String cgroupsPath = "";
     /** Failed removal attempts so far: the back-off before the next one grows with it. */
@@ -69,6 +76,9 @@ final class Container {
                 .setOomKilled(oomKilled)
                 .setPlacementVersion(assignment.getPlacementVersion())
                 .setRestartCount(restartCount)
+                .setHealth(health.status())
+                .setHealthFailingStreak(health.failingStreak())
+                .setHealthOutput(health.lastOutput())
                 .build();
     }
 }

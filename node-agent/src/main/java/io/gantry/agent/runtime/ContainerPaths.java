@@ -14,6 +14,8 @@ public record ContainerPaths(String id, Path dir) {
     public Path upper() { return dir.resolve("upper"); }
     public Path work() { return dir.resolve("work"); }
     public Path log() { return dir.resolve("ctr.log"); }
+    /** conmon's control fifo (reopen the log, resize the terminal), in the bundle dir. */
+    public Path ctlFifo() { return bundle().resolve("ctl"); }
     public Path pidFile() { return dir.resolve("pid"); }
     public Path conmonPidFile() { return dir.resolve("conmon.pid"); }
     public Path syncFile() { return dir.resolve("sync"); }

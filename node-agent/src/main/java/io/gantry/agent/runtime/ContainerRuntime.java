@@ -4,7 +4,16 @@ import io.gantry.image.fs.Libc;
 import io.gantry.image.fs.FileTrees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.gantry.agent.health.HealthCheckSpec;
+import io.gantry.agent.health.HealthChecker;
+import io.gantry.agent.health.HealthMonitor;
+import io.gantry.agent.health.HealthSnapshot;
+import io.gantry.agent.health.RuncHealthProbe;
+import io.gantry.agent.logs.LogFiles;
+import io.gantry.agent.logs.LogOptions;
+import io.gantry.agent.logs.LogRotator;
 import io.gantry.agent.reconcile.LocalContainer;
+import io.gantry.proto.HealthCheck;
 import io.gantry.agent.spec.OciSpecBuilder;
 import io.gantry.agent.spec.SeccompProfiles;
 import io.gantry.agent.spec.SpecException;
@@ -64,6 +73,10 @@ public final class ContainerRuntime implements AgentRuntime {
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final StateFiles stateFiles = new StateFiles(json);
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
+    /** Per container object (a replacement gets a new one, with its own options); weak: gone with the container. */
+    private final Map<Container, LogRotator> rotators = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    /** The health checkers of running containers, by id. */
+    private final Map<String, HealthChecker> health = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "gantry-exit-watch");
@@ -91,11 +104,14 @@ public final class ContainerRuntime implements AgentRuntime {
         this.volumes = new VolumeStore(settings.dataDir());
         // A stat per container every 25 ms: cheap, and an exit reaches `gantry run` without a visible lag.
         timer.scheduleWithFixedDelay(this::pollExits, EXIT_POLL_MILLIS, EXIT_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::rotateLogs, LOG_ROTATE_MILLIS, LOG_ROTATE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     // ------------------------------------------------------------------ queries
 
     static final long EXIT_POLL_MILLIS = 25;
+    /** Two stats per rotating log: often enough that conmon rarely replaces a file twice between checks. */
+    static final long LOG_ROTATE_MILLIS = 50;
     /** Debian's catatonit (static): --init's PID 1. */
     static final Path INIT_BINARY = Path.of("/usr/bin/catatonit");
     /** A dead conmon (no exit file) is rarer than an exit: look for one about every 2 s. */
@@ -212,6 +228,7 @@ public final class ContainerRuntime implements AgentRuntime {
             synchronized (c) {
                 if (c.state == ContainerState.RUNNING) { // it may have exited meanwhile
                     c.state = ContainerState.PAUSED;
+                    stopHealth(c);
                     changed(c);
                 }
             }
@@ -234,6 +251,7 @@ public final class ContainerRuntime implements AgentRuntime {
             synchronized (c) {
                 if (c.state == ContainerState.PAUSED) {
                     c.state = ContainerState.RUNNING;
+                    startHealth(c, false); // as Docker: the status carries over a pause
                     changed(c);
                 }
             }
@@ -315,6 +333,8 @@ public final class ContainerRuntime implements AgentRuntime {
         synchronized (lifecycle) {
             closed = true;
         }
+        health.values().forEach(HealthChecker::close);
+        health.clear();
         timer.shutdownNow();
         workers.shutdown();
         try {
@@ -372,6 +392,12 @@ public final class ContainerRuntime implements AgentRuntime {
         }
         PulledImage image = null;
         if (!restart) {
+            try {
+                SpecOptions.validate(c.assignment.getSpec());
+            } catch (IllegalArgumentException e) {
+                fail(c, 125, e.getMessage());
+                return;
+            }
             set(c, ContainerState.PULLING);
             try {
                 image = images.pull(ImageReference.parse(c.assignment.getSpec().getImage(), defaultRegistry.get()),
@@ -387,6 +413,8 @@ public final class ContainerRuntime implements AgentRuntime {
                 c.imageDigest = image.manifestDigest();
                 c.layerDirs = List.copyOf(image.layerDirs());
                 c.stopSignal = image.config().stopSignal() == null ? "" : image.config().stopSignal();
+                // The image's HEALTHCHECK is not in ImageConfig yet: only the spec's for now (see SpecOptions).
+                c.healthCheck = SpecOptions.healthCheck(c.assignment.getSpec(), java.util.Optional.empty()).orElse(null);
                 if (c.removed || c.userStopped) {
                     if (!c.removed) {
                         stoppedBeforeStart(c);
@@ -427,7 +455,7 @@ public final class ContainerRuntime implements AgentRuntime {
             }
         }
         try {
-            oci.create(p);
+            oci.create(p, SpecOptions.logOptions(c.assignment.getSpec()).maxSizeBytes());
         } catch (CreateException e) {
             cleanup(c);
             fail(c, e.exitCode(), e.getMessage());
@@ -456,6 +484,7 @@ public final class ContainerRuntime implements AgentRuntime {
             c.exitCode = 0;
             c.reason = "";
             c.oomKilled = false;
+            startHealth(c, true);
             changed(c);
         }
     }
@@ -478,9 +507,10 @@ public final class ContainerRuntime implements AgentRuntime {
             }
             paused = c.state == ContainerState.PAUSED;
             c.state = ContainerState.STOPPING;
+            stopHealth(c); // probes failing while it stops must not trigger an on-failure action
             changed(c);
         }
-        String signal = c.stopSignal == null || c.stopSignal.isBlank() ? "SIGTERM" : c.stopSignal;
+        String signal = StopSignal.effective(c.assignment.getSpec().getStopSignal(), c.stopSignal);
         oci.kill(c.id(), signal);
         if (paused) {
             thaw(c); // as Docker does: the signal is pending until the processes run again
@@ -570,6 +600,8 @@ public final class ContainerRuntime implements AgentRuntime {
                 return;
             }
             boolean oom = cgroups.oomKilled(c.cgroupsPath);
+            stopHealth(c);
+            rotateLog(c, false); // a file conmon replaced just before the exit
             cleanup(c);
             c.state = ContainerState.EXITED;
             c.exitCode = oom && code.orElse(0) == 0 ? 137 : code.orElse(255);
@@ -578,6 +610,12 @@ public final class ContainerRuntime implements AgentRuntime {
             c.finishedAtMs = clock.millis();
             changed(c);
             c.notifyAll();
+            if (c.healthRestart && !c.userStopped && !c.removed) {
+                c.healthRestart = false;
+                c.restartPending = true; // restart() runs it again in place, whatever the restart policy
+                timer.schedule(() -> op(c, () -> restart(c)), 0, TimeUnit.MILLISECONDS);
+                return;
+            }
             scheduleRestartIfWanted(c);
         }
     }
@@ -632,6 +670,7 @@ public final class ContainerRuntime implements AgentRuntime {
     // ------------------------------------------------------------------ remove
 
     private void doRemove(Container c) {
+        stopHealth(c);
         try {
             oci.kill(c.id(), "SIGKILL");
             thaw(c); // a frozen process does not die of SIGKILL (cgroup v1) until it is thawed
@@ -711,7 +750,11 @@ public final class ContainerRuntime implements AgentRuntime {
         if (!mounts.isEmpty()) {
             throw new IOException("not deleting the files of " + c.id() + ": still mounted: " + String.join(", ", mounts));
         }
-        FileTrees.delete(c.paths.dir());
+        if (c.keepLogs) {
+            deleteAllButLogs(c.paths);
+        } else {
+            FileTrees.delete(c.paths.dir());
+        }
         Files.deleteIfExists(oci.attachLink(c.id()));
     }
 
@@ -742,6 +785,8 @@ public final class ContainerRuntime implements AgentRuntime {
                         synchronized (c) {
                             if (c.state == ContainerState.EXITED) {
                                 scheduleRestartIfWanted(c);
+                            } else if (c.state == ContainerState.RUNNING) {
+                                startHealth(c, true); // health is not persisted: from STARTING again
                             }
                         }
                     }
@@ -793,6 +838,153 @@ public final class ContainerRuntime implements AgentRuntime {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (OciRuntime.monitorRunning(c.paths) && !OciRuntime.createReported(c.paths) && System.nanoTime() < deadline) {
             Thread.sleep(20);
+        }
+    }
+
+    // ------------------------------------------------------------------ replace, health, log rotation
+
+    /**
+     * A newer placement of a container we have ({@code start} of a stopped one, {@code restart}): stops it
+     * gracefully, removes it but keeps its log files, and runs the new one, which appends to the same log
+     * (as Docker's start keeps a container's logs).
+     */
+    @Override
+    public CompletableFuture<Void> replace(Assignment assignment, Duration stopTimeout) {
+        String id = assignment.getWorkloadId();
+        Container c = containers.get(id);
+        if (c == null) {
+            return run(assignment);
+        }
+        synchronized (c) {
+            c.keepLogs = true;
+        }
+        return stop(id, stopTimeout).thenCompose(v -> remove(id)).thenRun(() -> {
+            try {
+                run(assignment);
+            } catch (RuntimeException e) {
+                // shutting down: the kept logs have no container any more
+                try {
+                    FileTrees.delete(ContainerPaths.of(settings.dataDir(), id).dir());
+                } catch (IOException | RuntimeException ignored) {
+                    // best effort
+                }
+                throw e;
+            }
+        });
+    }
+
+    /** The log files stay (rotated ones too); everything else of the container's dir goes. */
+    private static void deleteAllButLogs(ContainerPaths paths) throws IOException {
+        java.util.Set<Path> logs = new java.util.HashSet<>(LogFiles.all(paths.log()));
+        try (var children = Files.list(paths.dir())) {
+            for (Path child : children.toList()) {
+                if (!logs.contains(child)) {
+                    FileTrees.delete(child);
+                }
+            }
+        }
+    }
+
+    /** Starts the container's health checker if it has a check; callers hold its monitor and report afterwards. */
+    private void startHealth(Container c, boolean fresh) {
+        stopHealth(c);
+        if (c.healthCheck == null) {
+            // Recovered after an agent restart (not persisted): the spec's check; the image's is not known here.
+            c.healthCheck = SpecOptions.healthCheckOrNull(c.assignment.getSpec());
+        }
+        HealthCheckSpec check = c.healthCheck;
+        if (check == null) {
+            c.health = HealthSnapshot.NONE;
+            return;
+        }
+        HealthMonitor monitor = new HealthMonitor(java.time.Instant.ofEpochMilli(c.startedAtMs), check.startPeriod(),
+                Math.max(1, check.retries()), fresh ? HealthSnapshot.STARTING : c.health);
+        c.health = monitor.current();
+        RuncHealthProbe probe = new RuncHealthProbe(settings.runcBinary(), settings.runcRoot(), c.id(), c.paths.config(), c.paths.dir());
+        HealthChecker[] self = new HealthChecker[1];
+        HealthChecker checker = new HealthChecker(check, monitor, probe, clock, timer, workers, new HealthChecker.Listener() {
+            @Override
+            public void changed(HealthSnapshot snapshot) {
+                synchronized (c) {
+                    if (health.get(c.id()) == self[0] && c.state == ContainerState.RUNNING && !c.removed) {
+                        c.health = snapshot;
+                        ContainerRuntime.this.changed(c);
+                    }
+                }
+            }
+
+            @Override
+            public void becameUnhealthy(HealthSnapshot snapshot) {
+                if (health.get(c.id()) == self[0]) {
+                    onUnhealthy(c, check.onFailure());
+                }
+            }
+        });
+        self[0] = checker;
+        health.put(c.id(), checker);
+        checker.start();
+    }
+
+    private void stopHealth(Container c) {
+        HealthChecker checker = health.remove(c.id());
+        if (checker != null) {
+            checker.close();
+        }
+    }
+
+    /** The health check's {@code on_failure} action, once the container turned unhealthy. */
+    private void onUnhealthy(Container c, HealthCheck.OnFailure action) {
+        Duration timeout = c.assignment.getStopTimeoutSeconds() > 0 ? Duration.ofSeconds(c.assignment.getStopTimeoutSeconds())
+                : Duration.ofSeconds(10);
+        switch (action) {
+            case KILL -> {
+                log.info("container {}: unhealthy, killing it (its restart policy applies)", c.id());
+                signal(c.id(), c.assignment.getPlacementVersion(), "SIGKILL");
+            }
+            case RESTART -> {
+                log.info("container {}: unhealthy, restarting it", c.id());
+                synchronized (c) {
+                    c.healthRestart = true;
+                }
+                op(c, () -> doStop(c, timeout));
+            }
+            case STOP -> {
+                log.info("container {}: unhealthy, stopping it", c.id());
+                stop(c.id(), timeout).thenRun(() -> {
+                    synchronized (c) {
+                        if (c.state == ContainerState.EXITED && !c.removed) {
+                            c.reason = "stopped by its health check (unhealthy)";
+                            changed(c);
+                        }
+                    }
+                });
+            }
+            case NONE, UNRECOGNIZED -> {
+            }
+        }
+    }
+
+    private void rotateLogs() {
+        for (Container c : containers.values()) {
+            if (c.isLive()) {
+                rotateLog(c, true);
+            }
+        }
+    }
+
+    /** One rotation step (see {@link LogRotator}); {@code conmonRuns}: conmon may be asked to reopen the log. */
+    private void rotateLog(Container c, boolean conmonRuns) {
+        LogOptions options = SpecOptions.logOptionsOrUnlimited(c.assignment.getSpec());
+        if (!options.rotates() || c.removed) {
+            return;
+        }
+        LogRotator rotator = rotators.computeIfAbsent(c, x -> new LogRotator(x.paths.log(), x.paths.ctlFifo(), options));
+        synchronized (rotator) { // the exit watcher and the rotation timer
+            try {
+                rotator.check(conmonRuns);
+            } catch (IOException | RuntimeException e) {
+                log.debug("container {}: log rotation: {}", c.id(), e.toString());
+            }
         }
     }
 

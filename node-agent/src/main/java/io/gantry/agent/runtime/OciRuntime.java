@@ -79,6 +79,11 @@ public final class OciRuntime {
 
     /** Starts conmon, which runs {@code runc create}; returns the container's init pid once created. */
     public long create(ContainerPaths paths) throws CreateException, IOException {
+        return create(paths, -1);
+    }
+
+    /** As {@link #create(ContainerPaths)}; {@code logSizeMax} > 0: conmon's cap on the log file (see LogRotator). */
+    public long create(ContainerPaths paths, long logSizeMax) throws CreateException, IOException {
         Path socketDir = socketDir();
         Files.createDirectories(runcRoot);
         Files.createDirectories(socketDir);
@@ -100,6 +105,9 @@ public final class OciRuntime {
                 "--exit-dir", paths.exitDir().toString(),
                 "--socket-dir-path", socketDir.toString(),
                 "--log-level", "error"));
+        if (logSizeMax > 0) {
+            cmd.addAll(List.of("--log-size-max", Long.toString(logSizeMax)));
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectInput(new File("/dev/null"))
                 .redirectErrorStream(true)
