@@ -301,7 +301,9 @@ public final class LocalCluster implements AutoCloseable {
         List<String> a = new ArrayList<>(List.of("-Xmx256m", "-jar", jar.toString(), "agent",
                 "--scheduler", plan.schedulerAddresses(), "--name", m.name(), "--advertise", m.address(),
                 "--data-dir", dataDirOf(m).toString(), "--cgroup-parent", cgroupParentOf(m),
-                "--default-registry", plan.registryAddress(), "--insecure-registry", plan.registryAddress()));
+                "--default-registry", plan.registryAddress(), "--insecure-registry", plan.registryAddress(),
+                // agentnet: the built-in DNS forwards nowhere: nothing of the local cluster may leave the machine
+                "--dns-upstream", "none"));
         Map<String, String> labels = options.labelsOf(m.index());
         if (!labels.isEmpty()) {
             a.addAll(List.of("--labels", String.join(",", labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList())));
@@ -741,7 +743,10 @@ public final class LocalCluster implements AutoCloseable {
                 AgentConfig.DEFAULT_REGISTRY, CGROUP_ROOT + "/" + name, AgentConfig.DEFAULT_RUNC);
         NodeAgent agent;
         try {
-            agent = new NodeAgent(config, Images.open(nodeDir.resolve("images")), Clock.systemUTC());
+            // agentnet: its networking lives in its node's namespace (if that is still there)
+            var network = io.gantry.agent.net.NetworkOptions.forAgent(name, config.runcRoot(), List.of())
+                    .inNamespace(Path.of("/run/netns", new Member(Role.NODE, nodeIndex(name)).netns()));
+            agent = new NodeAgent(config, Images.open(nodeDir.resolve("images")), Clock.systemUTC(), network);
         } catch (ImageException e) {
             throw new IOException("cannot open " + nodeDir + ": " + e.getMessage(), e);
         }
@@ -766,6 +771,11 @@ public final class LocalCluster implements AutoCloseable {
                 FileTrees.delete(dir);
             }
         }
+    }
+
+    /** node-K -> K. */
+    private static int nodeIndex(String name) {
+        return Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
     }
 
     private static List<Path> nodeDirs(Path data) throws IOException {

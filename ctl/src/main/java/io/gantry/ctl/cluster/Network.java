@@ -50,6 +50,11 @@ final class Network {
         for (String ns : namespaces()) {
             found.add("netns " + ns);
         }
+        // agentnet: container namespaces of the agents (gnt-node<K>-<id>). Their links (gnt*) and GANTRY-*
+        // chains live inside the node namespaces above, so they are gone with them; see containerNamespaces().
+        for (String ns : containerNamespaces()) {
+            found.add("netns " + ns);
+        }
         for (String link : links()) {
             found.add("link " + link);
         }
@@ -57,6 +62,9 @@ final class Network {
     }
 
     static void removeAll() {
+        for (String ns : containerNamespaces()) { // agentnet: what an agent killed with -9 left
+            Exec.run(List.of("ip", "netns", "del", ns));
+        }
         for (String ns : namespaces()) {
             Exec.run(List.of("ip", "netns", "del", ns)); // takes its end of the veth with it
         }
@@ -70,6 +78,18 @@ final class Network {
         for (String line : Exec.run(List.of("ip", "netns", "list")).out().split("\n")) {
             String name = line.strip().split("\\s+")[0];
             if (name.startsWith(AddressPlan.PREFIX + "-")) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    /** agentnet: the container namespaces the local cluster's agents make: {@code gnt-node<K>-<container>}. */
+    static List<String> containerNamespaces() {
+        List<String> out = new ArrayList<>();
+        for (String line : Exec.run(List.of("ip", "netns", "list")).out().split("\n")) {
+            String name = line.strip().split("\\s+")[0];
+            if (name.matches("gnt-node\\d+-.+")) {
                 out.add(name);
             }
         }

@@ -61,6 +61,10 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--runtime", paramLabel = "runc|sim", description = "runc: real containers (default); sim: simulated containers for scale tests (hollow node)")
     String runtime = "runc";
 
+    // agentnet
+    @Option(names = "--dns-upstream", paramLabel = "IP[:PORT]", description = "Where the built-in DNS forwards other names (repeatable; default: the host's /etc/resolv.conf; none: nowhere)")
+    List<String> dnsUpstreams = new ArrayList<>();
+
     @Option(names = "--sim-start-latency", paramLabel = "DURATION", description = "With --runtime sim: how long a simulated container takes to start (default: 50ms)")
     String simStartLatency = "50ms";
 
@@ -86,7 +90,9 @@ public final class AgentCommand implements Callable<Integer> {
         }
         AgentConfig config = AgentSetup.config(SchedulerClient.parseAddresses(scheduler), node, advertise, dataDir,
                 Flags.labels(labels), defaultRegistry, cgroupParent, runc);
-        NodeAgent agent = new NodeAgent(config, Images.open(dataDir.resolve("images"), insecure), Clock.systemUTC());
+        var network = io.gantry.agent.net.NetworkOptions.forAgent(node, config.runcRoot(), // agentnet
+                io.gantry.agent.net.NetworkOptions.parseUpstreams(dnsUpstreams, java.nio.file.Path.of("/etc/resolv.conf")));
+        NodeAgent agent = new NodeAgent(config, Images.open(dataDir.resolve("images"), insecure), Clock.systemUTC(), network);
         agent.start();
         System.out.println("gantry agent: node " + node + " connecting to " + scheduler);
         if (agent.awaitRegistered(Duration.ofSeconds(30))) {

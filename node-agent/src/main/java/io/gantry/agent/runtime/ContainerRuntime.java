@@ -70,6 +70,8 @@ public final class ContainerRuntime implements AgentRuntime {
     private final Cgroups cgroups;
     private final OciSpecBuilder specs;
     private final VolumeStore volumes;
+    /** Container networking (agentnet): namespace, interfaces, ports, hosts/resolv.conf; NONE leaves runc's own netns. */
+    private final io.gantry.agent.net.ContainerNetworks networks;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final StateFiles stateFiles = new StateFiles(json);
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
@@ -91,6 +93,14 @@ public final class ContainerRuntime implements AgentRuntime {
 
     public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
                             Supplier<String> defaultRegistry, StatusListener listener) {
+        this(settings, images, clock, defaultRegistry, listener, io.gantry.agent.net.ContainerNetworks.NONE);
+    }
+
+    /** agentnet: with container networking ({@link io.gantry.agent.net.AgentNetworking}). */
+    public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
+                            Supplier<String> defaultRegistry, StatusListener listener,
+                            io.gantry.agent.net.ContainerNetworks networks) {
+        this.networks = networks;
         this.settings = settings;
         this.images = images;
         this.clock = clock;
@@ -443,8 +453,15 @@ public final class ContainerRuntime implements AgentRuntime {
                     log.warn("container {}: running PRIVILEGED (all capabilities, all devices, no seccomp) as asked", c.id());
                 }
                 var config = specs.build(c.id(), c.assignment.getSpec(), image.config(), p.rootfs(), volumes);
+                // agentnet: the container's network namespace, interfaces, ports and hosts/resolv.conf
+                var net = networks.prepare(c.id(), c.assignment, OciSpecBuilder.hostname(c.id(), c.assignment.getSpec()));
+                io.gantry.agent.net.OciNetworkSpec.apply(config, net);
+                synchronized (c) {
+                    c.publishedPorts = net.publishedPorts();
+                    c.bridgeIp = net.bridgeIp();
+                }
                 json.writeValue(p.config().toFile(), config);
-            } catch (SpecException e) {
+            } catch (SpecException | io.gantry.net.NetworkException e) { // agentnet: NetworkException
                 cleanup(c);
                 fail(c, 125, e.getMessage());
                 return;
@@ -675,6 +692,7 @@ public final class ContainerRuntime implements AgentRuntime {
             oci.kill(c.id(), "SIGKILL");
             thaw(c); // a frozen process does not die of SIGKILL (cgroup v1) until it is thawed
             cleanup(c);
+            networks.release(c.id()); // agentnet: its namespace, veths, port rules, hosts/resolv.conf
             deleteFiles(c);
         } catch (IOException | RuntimeException e) {
             retryRemoveLater(c, e);
@@ -778,6 +796,10 @@ public final class ContainerRuntime implements AgentRuntime {
                     continue;
                 }
                 if (adopt(c)) {
+                    networks.current(c.id()).ifPresent(net -> { // agentnet: what it was given before the restart
+                        c.publishedPorts = net.publishedPorts();
+                        c.bridgeIp = net.bridgeIp();
+                    });
                     containers.put(c.id(), c);
                     if (c.isLive() && Files.exists(c.paths.exitFile())) {
                         handleExit(c); // it ended while no agent was watching (also schedules a restart)
