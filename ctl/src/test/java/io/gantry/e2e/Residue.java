@@ -85,6 +85,17 @@ final class Residue {
                 found.add("netns: " + line);
             }
         }
+        for (String line : run("ip", "netns", "list")) {
+            if (line.startsWith("gnt-node")) { // agentnet: container namespaces of the agents
+                found.add("netns: " + line);
+            }
+        }
+        for (Path agentDir : agentDirs) { // agentnet: the agents' network state (beside their runc roots)
+            Path net = io.gantry.agent.net.NetworkOptions.stateDirFor(io.gantry.ctl.dev.AgentSetup.runcRoot(agentDir));
+            if (Files.exists(net)) {
+                found.add("directory: " + net);
+            }
+        }
         for (String line : run("ip", "-o", "link", "show")) {
             String[] parts = line.split(":\\s+", 3);
             if (parts.length > 1 && parts[1].startsWith("gantry-lc")) {
