@@ -234,6 +234,7 @@ public final class AgentNetworking implements ContainerNetworks, AutoCloseable {
             }
             throw new NetworkException("this node has no bridge network: the scheduler sent no subnet for it");
         }
+        long t0 = System.nanoTime();
         try {
             node.createNamespace(id);
             List<ContainerNet.Iface> ifaces = new ArrayList<>();
@@ -255,6 +256,8 @@ public final class AgentNetworking implements ContainerNetworks, AutoCloseable {
             ContainerNet c = new ContainerNet(id, Mode.ATTACHED, hostname, ifaces, List.of(), s.getDnsList(), s.getExtraHostsList());
             c = c.withPorts(publish(c, requestedPorts(s)));
             save(c);
+            log.info("container {}: network set up in {} ms: {}", id, (System.nanoTime() - t0) / 1_000_000,
+                    ifaces.stream().map(i -> i.network() + "=" + i.ip()).toList());
             return prepared(c);
         } catch (RuntimeException e) {
             try {
@@ -315,6 +318,7 @@ public final class AgentNetworking implements ContainerNetworks, AutoCloseable {
 
     /** Connect/disconnect of a container that has its network already: attach or detach the difference. */
     private void syncEndpoints(ContainerNet c, Assignment a) {
+        long t0 = System.nanoTime();
         Map<String, NetworkEndpoint> want = new LinkedHashMap<>();
         a.getEndpointsList().forEach(e -> want.put(e.getNetworkId(), e));
         List<ContainerNet.Iface> keep = new ArrayList<>();
@@ -375,7 +379,8 @@ public final class AgentNetworking implements ContainerNetworks, AutoCloseable {
         }
         save(updated);
         writeFiles(updated);
-        log.info("container {}: networks now {}", c.id(), keep.stream().map(ContainerNet.Iface::network).toList());
+        log.info("container {}: networks changed in {} ms, now {}", c.id(), (System.nanoTime() - t0) / 1_000_000,
+                keep.stream().map(ContainerNet.Iface::network).toList());
     }
 
     @Override
