@@ -26,7 +26,7 @@ for i in $(seq 1 100); do
 done
 field() { g inspect "$1" | grep -o "\"$2\" *: *\"[^\"]*\"" | head -1 | sed 's/.*: *"\(.*\)"/\1/'; }
 id1=$(field c1 id); id2=$(field c2 id); ip2=$(field c2 ip)
-ns1=/run/netns/gnt-node1-$id1; ns2=/run/netns/gnt-node2-$id2
+ns1=$(ls -d /run/netns/gnt-node1*-"$id1"); ns2=$(ls -d /run/netns/gnt-node2*-"$id2")
 rate() { grep receiver | awk '{for(i=1;i<=NF;i++) if ($i ~ /bits\/sec/) print $(i-1), $i}'; }
 
 nsenter --net=/run/netns/gantry-lc-node2 iperf3 -s -1 >/dev/null 2>&1 & sleep 0.5

@@ -44,7 +44,8 @@ class DevClusterIT {
         addr = "127.0.0.1:" + port;
         registryAddr = "127.0.0.1:" + registryPort;
         dev = Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
-                "--registry-port", String.valueOf(registryPort), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT);
+                "--registry-port", String.valueOf(registryPort), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT,
+                "--dns-upstream", "none" /* agentnet: tests never send DNS off the machine */);
         dev.awaitLine("ready", Duration.ofSeconds(120));
     }
 

@@ -22,7 +22,8 @@ class DevCrashIT {
 
     private Daemon startDev(int port, int registryPort) throws InterruptedException {
         return Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
-                "--registry-port", String.valueOf(registryPort), "--node-name", "node-c", "--cgroup-parent", CGROUP_PARENT)
+                "--registry-port", String.valueOf(registryPort), "--node-name", "node-c", "--cgroup-parent", CGROUP_PARENT,
+                "--dns-upstream", "none" /* agentnet: tests never send DNS off the machine */)
                 .awaitLine("ready", Duration.ofSeconds(120));
     }
 

@@ -24,7 +24,8 @@ class LifecycleIT {
         int port = Gantry.freePort();
         addr = "127.0.0.1:" + port;
         dev = Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
-                "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT);
+                "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT,
+                "--dns-upstream", "none" /* agentnet: tests never send DNS off the machine */);
         dev.awaitLine("ready", Duration.ofSeconds(120));
     }
 

@@ -242,7 +242,9 @@ class NetworkClusterIT {
 
     /** Runs a command in the container's network namespace ({@code gnt-<node tag>-<id>}), as a process inside would. */
     private static Exec.Result inContainer(Workload w, String... command) {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/gnt-" + NetworkOptions.tagFor(w.getNode()) + "-" + w.getId(), "--"));
+        Path agentDir = root.resolve("data").resolve(w.getNode());
+        String tag = NetworkOptions.tagFor(w.getNode(), io.gantry.ctl.dev.AgentSetup.runcRoot(agentDir));
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/gnt-" + tag + "-" + w.getId(), "--"));
         cmd.addAll(List.of(command));
         return Exec.run(cmd);
     }

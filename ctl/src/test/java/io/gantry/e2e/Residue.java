@@ -85,13 +85,15 @@ final class Residue {
                 found.add("netns: " + line);
             }
         }
-        for (String line : run("ip", "netns", "list")) {
-            if (line.startsWith("gnt-node")) { // agentnet: container namespaces of the agents
-                found.add("netns: " + line);
+        for (Path agentDir : agentDirs) { // agentnet: the agents' container namespaces and network state
+            Path runcRoot = io.gantry.ctl.dev.AgentSetup.runcRoot(agentDir);
+            String prefix = "gnt-" + io.gantry.agent.net.NetworkOptions.tagFor(agentDir.getFileName().toString(), runcRoot) + "-";
+            for (String line : run("ip", "netns", "list")) {
+                if (line.startsWith(prefix)) {
+                    found.add("netns: " + line);
+                }
             }
-        }
-        for (Path agentDir : agentDirs) { // agentnet: the agents' network state (beside their runc roots)
-            Path net = io.gantry.agent.net.NetworkOptions.stateDirFor(io.gantry.ctl.dev.AgentSetup.runcRoot(agentDir));
+            Path net = io.gantry.agent.net.NetworkOptions.stateDirFor(runcRoot);
             if (Files.exists(net)) {
                 found.add("directory: " + net);
             }

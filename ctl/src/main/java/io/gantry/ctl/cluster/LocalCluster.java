@@ -694,7 +694,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         removeCgroups(CGROUP_ROOT);
         progress.accept("local-cluster: removing namespaces and " + AddressPlan.BRIDGE);
-        Network.removeAll();
+        Network.removeAll(agentTags(data)); // agentnet: with the agents' container namespaces
         for (Path dir : List.of(data, stateAbs)) {
             if (Files.exists(dir.resolve(MARKER)) || isEmptyDir(dir)) {
                 FileTrees.delete(dir);
@@ -715,7 +715,7 @@ public final class LocalCluster implements AutoCloseable {
     /** What a cluster in these dirs would have left behind (empty after a clean down). */
     public static List<String> leftovers(Path stateDir, Path dataDir) throws IOException {
         Path data = dataDir.toAbsolutePath().normalize();
-        List<String> found = new ArrayList<>(Network.leftovers());
+        List<String> found = new ArrayList<>(Network.leftovers(agentTags(data)));
         processesUnder(data, p -> true).forEach(p -> found.add("process " + p + ": " + cmdline(p)));
         mountsUnder(data).forEach(m -> found.add("mount " + m));
         for (Path root : cgroupRoots()) {
@@ -771,6 +771,16 @@ public final class LocalCluster implements AutoCloseable {
                 FileTrees.delete(dir);
             }
         }
+    }
+
+    /** agentnet: the network tags node-1 ... node-MAX of a cluster in {@code data} would use (found by name at down). */
+    private static Set<String> agentTags(Path data) {
+        Set<String> tags = new java.util.HashSet<>();
+        for (int k = 1; k <= AddressPlan.MAX_NODES; k++) {
+            String name = new Member(Role.NODE, k).name();
+            tags.add(io.gantry.agent.net.NetworkOptions.tagFor(name, AgentSetup.runcRoot(data.resolve(name))));
+        }
+        return tags;
     }
 
     /** node-K -> K. */

@@ -46,13 +46,18 @@ final class Network {
 
     /** Every namespace and link of a local cluster, whatever its size: for an idempotent down. */
     static List<String> leftovers() {
+        return leftovers(java.util.Set.of());
+    }
+
+    /** agentnet: also the container namespaces of agents with these node tags. */
+    static List<String> leftovers(java.util.Set<String> agentTags) {
         List<String> found = new ArrayList<>();
         for (String ns : namespaces()) {
             found.add("netns " + ns);
         }
         // agentnet: container namespaces of the agents (gnt-node<K>-<id>). Their links (gnt*) and GANTRY-*
         // chains live inside the node namespaces above, so they are gone with them; see containerNamespaces().
-        for (String ns : containerNamespaces()) {
+        for (String ns : containerNamespaces(agentTags)) {
             found.add("netns " + ns);
         }
         for (String link : links()) {
@@ -62,7 +67,11 @@ final class Network {
     }
 
     static void removeAll() {
-        for (String ns : containerNamespaces()) { // agentnet: what an agent killed with -9 left
+        removeAll(java.util.Set.of());
+    }
+
+    static void removeAll(java.util.Set<String> agentTags) {
+        for (String ns : containerNamespaces(agentTags)) { // agentnet: what an agent killed with -9 left
             Exec.run(List.of("ip", "netns", "del", ns));
         }
         for (String ns : namespaces()) {
@@ -84,12 +93,13 @@ final class Network {
         return out;
     }
 
-    /** agentnet: the container namespaces the local cluster's agents make: {@code gnt-node<K>-<container>}. */
-    static List<String> containerNamespaces() {
+    /** agentnet: the container namespaces ({@code gnt-<tag>-<container>}) of agents with these node tags. */
+    static List<String> containerNamespaces(java.util.Set<String> agentTags) {
         List<String> out = new ArrayList<>();
         for (String line : Exec.run(List.of("ip", "netns", "list")).out().split("\n")) {
             String name = line.strip().split("\\s+")[0];
-            if (name.matches("gnt-node\\d+-.+")) {
+            int dash = name.indexOf('-', 4);
+            if (name.startsWith("gnt-") && dash > 4 && agentTags.contains(name.substring(4, dash))) {
                 out.add(name);
             }
         }

@@ -25,8 +25,17 @@ public final class DevCluster implements AutoCloseable {
     static final Path BUSYBOX = Path.of("/bin/busybox");
 
     /** @param metricsListen where the scheduler serves /metrics and the status page ("" = off); the agent uses the next port */
+    /** @param dnsUpstreams agentnet: {@code --dns-upstream} values (empty: the host's resolv.conf; "none": nowhere) */
     public record Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent,
-                           String metricsListen) {
+                           String metricsListen, List<String> dnsUpstreams) {
+        public Settings {
+            dnsUpstreams = dnsUpstreams == null ? List.of() : List.copyOf(dnsUpstreams);
+        }
+
+        public Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent, String metricsListen) {
+            this(dataDir, schedulerPort, registryPort, nodeName, cgroupParent, metricsListen, List.of());
+        }
+
         public Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent) {
             this(dataDir, schedulerPort, registryPort, nodeName, cgroupParent, "");
         }
@@ -69,7 +78,9 @@ public final class DevCluster implements AutoCloseable {
             Path agentDir = s.dataDir().resolve("agent");
             AgentConfig agentConfig = AgentSetup.config(List.of(scheduler.address()), s.nodeName(), "127.0.0.1",
                     agentDir, Map.of(), registryAddress, s.cgroupParent(), AgentConfig.DEFAULT_RUNC);
-            agent = new NodeAgent(agentConfig, Images.open(agentDir.resolve("images")), Clock.systemUTC());
+            var network = io.gantry.agent.net.NetworkOptions.forAgent(s.nodeName(), agentConfig.runcRoot(), // agentnet
+                    io.gantry.agent.net.NetworkOptions.parseUpstreams(s.dnsUpstreams(), Path.of("/etc/resolv.conf")));
+            agent = new NodeAgent(agentConfig, Images.open(agentDir.resolve("images")), Clock.systemUTC(), network);
             agent.start();
             if (!agent.awaitRegistered(Duration.ofSeconds(30))) {
                 throw new IllegalStateException("the node agent did not register within 30 s");

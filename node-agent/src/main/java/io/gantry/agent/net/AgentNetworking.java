@@ -57,6 +57,7 @@ public final class AgentNetworking implements ContainerNetworks, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentNetworking.class);
     private static final Duration UPSTREAM_TIMEOUT = Duration.ofSeconds(2);
     private static final List<String> RESOLV_OPTIONS = List.of("ndots:0");
+    private static final String OWNER_MARK = "networks-made";
 
     private final NetworkOptions options;
     private final NodeNetwork node;
@@ -106,6 +107,7 @@ public final class AgentNetworking implements ContainerNetworks, AutoCloseable {
         }
         Cidr subnet = Cidr.parse(nodeSubnet);
         BridgeNetwork bridge = BridgeNetwork.nodeBridge(subnet, underlayMtu);
+        markOwner();
         node.ensureNetwork(bridge, underlay);
         if (!bridge.equals(nodeBridge)) {
             nodeBridge = bridge;
@@ -166,11 +168,13 @@ public final class AgentNetworking implements ContainerNetworks, AutoCloseable {
                 it.remove();
             }
         }
-        List<BridgeNetwork> live = new ArrayList<>(overlays.values());
         if (nodeBridge != null) {
+            // Networks of an earlier run that nobody here needs any more. Only an agent with a node subnet owns
+            // its namespace's Gantry links: one without (a test against a fake scheduler) must not touch them.
+            List<BridgeNetwork> live = new ArrayList<>(overlays.values());
             live.add(nodeBridge);
+            node.pruneNetworks(live);
         }
-        node.pruneNetworks(live); // networks of an earlier run that nobody here needs any more
     }
 
     private static boolean usesNetwork(ContainerNet c, String networkId) {
@@ -457,7 +461,14 @@ public final class AgentNetworking implements ContainerNetworks, AutoCloseable {
                 HostCommands.local().tryRun("ip", "netns", "del", node.names().netnsName(c));
             }
         } else {
-            new HostNetworkCleaner(node).cleanAll();
+            for (String c : node.containersWithNamespace()) {
+                node.removeContainer(c);
+            }
+            // Bridges, VXLAN devices, chains and sysctls only if this agent (or its earlier run) made networks:
+            // an agent that never had a subnet must not clean up after another one in the same namespace.
+            if (nodeBridge != null || !overlays.isEmpty() || Files.exists(options.stateDir().resolve(OWNER_MARK))) {
+                new HostNetworkCleaner(node).cleanAll();
+            }
         }
         containers.clear();
         overlays.clear();
@@ -474,6 +485,25 @@ public final class AgentNetworking implements ContainerNetworks, AutoCloseable {
     @Override
     public synchronized void close() {
         closeDns();
+        if (options.enabled()) {
+            for (Path p : List.of(options.stateDir().resolve("containers"), options.stateDir())) {
+                try {
+                    Files.deleteIfExists(p); // only when empty: nothing left to keep for a restart
+                } catch (IOException notEmpty) {
+                    // still owns something
+                }
+            }
+        }
+    }
+
+    /** This state dir's agent made networks in its namespace: a later removeAll (also from another process) cleans them. */
+    private void markOwner() {
+        try {
+            Files.createDirectories(options.stateDir());
+            Files.writeString(options.stateDir().resolve(OWNER_MARK), "this agent made Gantry networks in its namespace\n");
+        } catch (IOException e) {
+            throw new NetworkException("cannot write " + options.stateDir().resolve(OWNER_MARK) + ": " + e.getMessage(), e);
+        }
     }
 
     // ------------------------------------------------------------------ files

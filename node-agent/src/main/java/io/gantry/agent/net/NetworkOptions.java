@@ -34,7 +34,7 @@ public record NetworkOptions(boolean enabled, String nodeTag, Path stateDir, Pat
 
     /** Networking for an agent named {@code nodeName} whose runc state is under {@code runcRoot}. */
     public static NetworkOptions forAgent(String nodeName, Path runcRoot, List<InetSocketAddress> dnsUpstreams) {
-        return new NetworkOptions(true, tagFor(nodeName), stateDirFor(runcRoot), null, dnsUpstreams, BuiltinDns.DNS_PORT);
+        return new NetworkOptions(true, tagFor(nodeName, runcRoot), stateDirFor(runcRoot), null, dnsUpstreams, BuiltinDns.DNS_PORT);
     }
 
     public NetworkOptions inNamespace(Path netns) {
@@ -51,17 +51,17 @@ public record NetworkOptions(boolean enabled, String nodeTag, Path stateDir, Pat
     }
 
     /**
-     * A node tag from the node name: its lowercase letters and digits when that gives 1-16 of them
-     * (node-1 -> node1), else 12 hex digits of its hash.
+     * A node tag: up to 9 lowercase letters and digits of the node name, then 6 hex digits of a hash of the
+     * runc root (node-1 -> node1a3f09c). The hash keeps agents of one host apart even when they share a
+     * node name (a `gantry dev` and a local cluster's node-1); both inputs are known to whoever cleans up.
      */
-    public static String tagFor(String nodeName) {
+    public static String tagFor(String nodeName, Path runcRoot) {
         String plain = nodeName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
-        if (!plain.isEmpty() && plain.length() <= 16) {
-            return plain;
-        }
+        plain = plain.substring(0, Math.min(9, plain.length()));
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(nodeName.getBytes(StandardCharsets.UTF_8));
-            return "h" + HexFormat.of().formatHex(h, 0, 6);
+            byte[] h = MessageDigest.getInstance("SHA-256")
+                    .digest(runcRoot.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+            return plain + HexFormat.of().formatHex(h, 0, 3);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
