@@ -389,7 +389,22 @@ public final class AgentNetworking implements ContainerNetworks, AutoCloseable {
 
     @Override
     public synchronized Optional<Prepared> current(String id) {
+        if (!options.enabled()) {
+            return Optional.empty();
+        }
         ContainerNet c = containers.get(id);
+        if (c == null) {
+            // The runtime recovers its containers before recover(live) runs: read the state file it left
+            Path state = dirOf(id).resolve("state.json");
+            if (Files.exists(state)) {
+                try {
+                    c = json.readValue(state.toFile(), ContainerNet.class);
+                    containers.put(id, c);
+                } catch (IOException unreadable) {
+                    log.warn("container {}: cannot read its network state: {}", id, unreadable.getMessage());
+                }
+            }
+        }
         return c == null ? Optional.empty() : Optional.of(prepared(c));
     }
 

@@ -124,6 +124,19 @@ class AgentNetworkingTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> host.tryRun("nsenter", "--net=" + nodeNsPath, "--", "/bin/busybox", "nc",
                 "-w", "2", "127.0.0.1", Integer.toString(hostPort)).stdout().contains("hello-from-container"));
 
+        // an agent restart: the recovered container still reports its address and port, and the port still answers
+        runtime.close();
+        networking.close();
+        networking = new AgentNetworking(options);
+        runtime = newRuntime(networking);
+        ContainerStatus recovered = runtime.recover().getFirst();
+        networking.recover(List.of(id));
+        networking.onRegistered(NODE_SUBNET, UNDERLAY);
+        assertEquals(ip, recovered.getBridgeIp());
+        assertEquals(st.getPublishedPortsList(), recovered.getPublishedPortsList());
+        assertTrue(host.tryRun("nsenter", "--net=" + nodeNsPath, "--", "/bin/busybox", "nc", "-w", "2", "127.0.0.1",
+                Integer.toString(hostPort)).stdout().contains("hello-from-container"));
+
         runtime.remove(id).join();
         assertFalse(networking.nodeNetwork().namespaceExists(id), "namespace removed with the container");
         assertTrue(networking.nodeNetwork().interfacesOf(id).isEmpty(), "veth removed with the container");
@@ -183,6 +196,7 @@ class AgentNetworkingTest {
         networking = new AgentNetworking(options);
         runtime = newRuntime(networking);
         List<ContainerStatus> found = runtime.recover();
+        assertEquals(List.of(id), found.stream().map(ContainerStatus::getWorkloadId).toList());
         networking.recover(found.stream().map(ContainerStatus::getWorkloadId).toList());
         networking.onRegistered(NODE_SUBNET, UNDERLAY);
         networking.onAssignments(Assignments.newBuilder().addAssignments(connected)
