@@ -37,6 +37,9 @@ class AgentRestartIT {
         }
         if (agent != null) {
             agent.close();
+            // agentnet: a stopped agent keeps its node's networking for its containers; the test removes it
+            new io.gantry.agent.net.AgentNetworking(io.gantry.agent.net.NetworkOptions.forAgent("node-a",
+                    io.gantry.ctl.dev.AgentSetup.runcRoot(dataDir.resolve("agent")), List.of())).removeAll();
         }
         if (scheduler != null) {
             scheduler.close();
@@ -56,7 +59,8 @@ class AgentRestartIT {
     private Daemon startAgent(String... extra) throws InterruptedException {
         List<String> args = new ArrayList<>(List.of("agent", "--scheduler", addr, "--name", "node-a",
                 "--data-dir", dataDir.resolve("agent").toString(), "--cgroup-parent", CGROUP_PARENT,
-                "--default-registry", registry.address(), "--metrics-listen", "127.0.0.1:" + Gantry.freePort()));
+                "--default-registry", registry.address(), "--metrics-listen", "127.0.0.1:" + Gantry.freePort(),
+                "--dns-upstream", "none")); // no DNS off the machine
         args.addAll(List.of(extra));
         return Daemon.start("agent", dataDir, args.toArray(String[]::new)).awaitLine("registered", Duration.ofSeconds(60));
     }

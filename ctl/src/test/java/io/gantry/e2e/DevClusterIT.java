@@ -45,7 +45,8 @@ class DevClusterIT {
         registryAddr = "127.0.0.1:" + registryPort;
         dev = Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
                 "--registry-port", String.valueOf(registryPort), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT,
-                "--metrics-listen", "127.0.0.1:" + Gantry.freePort(), "--agent-metrics-listen", "127.0.0.1:" + Gantry.freePort());
+                "--metrics-listen", "127.0.0.1:" + Gantry.freePort(), "--agent-metrics-listen", "127.0.0.1:" + Gantry.freePort(),
+                "--dns-upstream", "none" /* tests never send DNS off the machine */);
         dev.awaitLine("ready", Duration.ofSeconds(120));
     }
 

@@ -23,7 +23,8 @@ class DevCrashIT {
     private Daemon startDev(int port, int registryPort) throws InterruptedException {
         return Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
                 "--registry-port", String.valueOf(registryPort), "--node-name", "node-c", "--cgroup-parent", CGROUP_PARENT,
-                "--metrics-listen", "127.0.0.1:" + Gantry.freePort(), "--agent-metrics-listen", "127.0.0.1:" + Gantry.freePort())
+                "--metrics-listen", "127.0.0.1:" + Gantry.freePort(), "--agent-metrics-listen", "127.0.0.1:" + Gantry.freePort(),
+                "--dns-upstream", "none" /* tests never send DNS off the machine */)
                 .awaitLine("ready", Duration.ofSeconds(120));
     }
 

@@ -25,7 +25,8 @@ class LifecycleIT {
         addr = "127.0.0.1:" + port;
         dev = Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
                 "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT,
-                "--metrics-listen", "127.0.0.1:" + Gantry.freePort(), "--agent-metrics-listen", "127.0.0.1:" + Gantry.freePort());
+                "--metrics-listen", "127.0.0.1:" + Gantry.freePort(), "--agent-metrics-listen", "127.0.0.1:" + Gantry.freePort(),
+                "--dns-upstream", "none" /* tests never send DNS off the machine */);
         dev.awaitLine("ready", Duration.ofSeconds(120));
     }
 

@@ -85,6 +85,19 @@ final class Residue {
                 found.add("netns: " + line);
             }
         }
+        for (Path agentDir : agentDirs) { // agentnet: the agents' container namespaces and network state
+            Path runcRoot = io.gantry.ctl.dev.AgentSetup.runcRoot(agentDir);
+            String prefix = "gnt-" + io.gantry.agent.net.NetworkOptions.tagFor(agentDir.getFileName().toString(), runcRoot) + "-";
+            for (String line : run("ip", "netns", "list")) {
+                if (line.startsWith(prefix)) {
+                    found.add("netns: " + line);
+                }
+            }
+            Path net = io.gantry.agent.net.NetworkOptions.stateDirFor(runcRoot);
+            if (Files.exists(net)) {
+                found.add("directory: " + net);
+            }
+        }
         for (String line : run("ip", "-o", "link", "show")) {
             String[] parts = line.split(":\\s+", 3);
             if (parts.length > 1 && parts[1].startsWith("gantry-lc")) {

@@ -85,6 +85,8 @@ public final class NodeAgent implements AutoCloseable {
     private final SessionRouter sessions;
     private static final int SESSION_WINDOW = 64;
     private final java.util.concurrent.Semaphore sessionWindow = new java.util.concurrent.Semaphore(SESSION_WINDOW);
+    /** agentnet: container networking; null for hollow (simulated) agents, which never touch the host's network. */
+    private final io.gantry.agent.net.AgentNetworking networking;
 
     private volatile String defaultRegistry;
     private volatile String leaderAddress;
@@ -100,9 +102,22 @@ public final class NodeAgent implements AutoCloseable {
         this(config, images, clock, new io.gantry.telemetry.AgentMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     }
 
-    /** With the metrics the agent's endpoint serves ({@link AgentEndpoint}). */
+    /** With the metrics the agent's endpoint serves ({@link AgentEndpoint}), and the host's resolvers for its DNS. */
     public NodeAgent(AgentConfig config, ImageService images, Clock clock, io.gantry.telemetry.AgentMetrics metrics) {
+        this(config, images, clock, metrics, io.gantry.agent.net.NetworkOptions.forAgent(config.nodeName(), config.runcRoot(),
+                io.gantry.agent.net.NetworkOptions.parseUpstreams(List.of(), Path.of("/etc/resolv.conf"))));
+    }
+
+    /** With explicit networking options (DNS upstreams, node tag, or disabled). */
+    public NodeAgent(AgentConfig config, ImageService images, Clock clock, io.gantry.agent.net.NetworkOptions network) {
+        this(config, images, clock, new io.gantry.telemetry.AgentMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
+                network);
+    }
+
+    public NodeAgent(AgentConfig config, ImageService images, Clock clock, io.gantry.telemetry.AgentMetrics metrics,
+                     io.gantry.agent.net.NetworkOptions network) {
         this.config = config;
+        this.networking = new io.gantry.agent.net.AgentNetworking(network);
         this.clock = clock;
         this.defaultRegistry = config.defaultRegistry();
         this.shared = null;
@@ -114,7 +129,7 @@ public final class NodeAgent implements AutoCloseable {
         this.runtime = new ContainerRuntime(
                 new RuntimeSettings(config.dataDir(), config.runcBinary(), config.conmonBinary(), config.runcRoot(),
                         config.cgroupParent(), config.defaultPidsLimit()),
-                images, clock, () -> defaultRegistry, this::reportStatus, metrics);
+                images, clock, () -> defaultRegistry, this::reportStatus, metrics, networking);
         ContainerRuntime real = (ContainerRuntime) runtime;
         SessionHandlers imageSessions = images instanceof ImageStore store
                 ? new ImageSessions(store, real, () -> defaultRegistry, config.nodeName())
@@ -134,6 +149,7 @@ public final class NodeAgent implements AutoCloseable {
         this.sender = shared.serialExecutor();
         this.reconciler = shared.serialExecutor();
         this.logWorkers = shared.logWorkers();
+        this.networking = null;
         this.runtime = new SimulatedRuntime(sim, clock, shared.timer(), this::reportStatus);
         this.sessions = new SessionRouter(SessionHandlers.unsupported("not supported by the simulated runtime"), this::sendSession);
     }
@@ -153,6 +169,9 @@ public final class NodeAgent implements AutoCloseable {
     public void start() {
         try {
             List<ContainerStatus> found = runtime.recover();
+            if (networking != null) { // agentnet: keep what recovered containers own, prune the rest
+                networking.recover(found.stream().map(ContainerStatus::getWorkloadId).toList());
+            }
             if (shared == null) {
                 log.info("node {}: recovered {} container(s)", config.nodeName(), found.size());
             }
@@ -222,6 +241,11 @@ public final class NodeAgent implements AutoCloseable {
         return runtime;
     }
 
+    /** agentnet: the node's container networking (null for a hollow agent). */
+    public io.gantry.agent.net.AgentNetworking networking() {
+        return networking;
+    }
+
     public String nodeName() {
         return config.nodeName();
     }
@@ -258,12 +282,18 @@ public final class NodeAgent implements AutoCloseable {
             channels.values().forEach(ManagedChannel::shutdownNow);
         }
         runtime.close();
+        if (networking != null) {
+            networking.close(); // agentnet: DNS stops; links, namespaces and rules stay for the running containers
+        }
         removeEmptyHostDirs();
     }
 
     /** Stops and removes every container this agent manages (for `gantry dev` shutdown and tests). */
     public void removeAllContainers() {
         runtime.removeAll();
+        if (networking != null) {
+            networking.removeAll(); // agentnet: bridges, VXLAN devices, rules, namespaces, sysctls
+        }
         removeEmptyHostDirs();
     }
 
@@ -402,9 +432,19 @@ public final class NodeAgent implements AutoCloseable {
 
     // ------------------------------------------------------------------ incoming
 
-    private void onRegistered(Session s, long heartbeatMs, String registry) {
+    private void onRegistered(Session s, long heartbeatMs, String registry, String nodeSubnet) {
         if (!registry.isEmpty()) {
             defaultRegistry = registry;
+        }
+        if (networking != null) {
+            // agentnet: on the reconciler, so the bridge exists before the first assignments are applied
+            reconciler.execute(() -> {
+                try {
+                    networking.onRegistered(nodeSubnet, config.advertiseAddress());
+                } catch (RuntimeException e) {
+                    log.warn("node {}: cannot set up the node bridge {}: {}", config.nodeName(), nodeSubnet, e.getMessage());
+                }
+            });
         }
         long interval = heartbeatMs > 0 ? heartbeatMs : DEFAULT_HEARTBEAT_MS;
         s.heartbeat = timer.scheduleAtFixedRate(() -> send(AgentMessage.newBuilder()
@@ -418,6 +458,13 @@ public final class NodeAgent implements AutoCloseable {
 
     private void onAssignments(Assignments assignments) {
         reconciler.execute(() -> {
+            if (networking != null) {
+                try {
+                    networking.onAssignments(assignments); // agentnet: networks before the containers that need them
+                } catch (RuntimeException e) {
+                    log.warn("node {}: networks: {}", config.nodeName(), e.toString());
+                }
+            }
             List<ReconcileAction> actions = Reconciler.reconcile(assignments.getAssignmentsList(), runtime.localView());
             for (ReconcileAction action : actions) {
                 log.debug("node {}: {}", config.nodeName(), action);
@@ -515,7 +562,7 @@ public final class NodeAgent implements AutoCloseable {
             }
             switch (message.getBodyCase()) {
                 case REGISTERED -> onRegistered(this, message.getRegistered().getHeartbeatIntervalMs(),
-                        message.getRegistered().getDefaultRegistry());
+                        message.getRegistered().getDefaultRegistry(), message.getRegistered().getNodeSubnet());
                 case ASSIGNMENTS -> onAssignments(message.getAssignments());
                 case LOG_REQUEST -> logWorkers.execute(() -> serveLogs(this, message.getLogRequest()));
                 case LOG_CANCEL -> cancelledLogs.add(message.getLogCancel().getRequestId());

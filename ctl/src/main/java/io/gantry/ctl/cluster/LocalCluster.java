@@ -301,7 +301,9 @@ public final class LocalCluster implements AutoCloseable {
         List<String> a = new ArrayList<>(List.of("-Xmx256m", "-jar", jar.toString(), "agent",
                 "--scheduler", plan.schedulerAddresses(), "--name", m.name(), "--advertise", m.address(),
                 "--data-dir", dataDirOf(m).toString(), "--cgroup-parent", cgroupParentOf(m),
-                "--default-registry", plan.registryAddress(), "--insecure-registry", plan.registryAddress()));
+                "--default-registry", plan.registryAddress(), "--insecure-registry", plan.registryAddress(),
+                // agentnet: the built-in DNS forwards nowhere: nothing of the local cluster may leave the machine
+                "--dns-upstream", "none"));
         Map<String, String> labels = options.labelsOf(m.index());
         if (!labels.isEmpty()) {
             a.addAll(List.of("--labels", String.join(",", labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList())));
@@ -692,7 +694,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         removeCgroups(CGROUP_ROOT);
         progress.accept("local-cluster: removing namespaces and " + AddressPlan.BRIDGE);
-        Network.removeAll();
+        Network.removeAll(agentTags(data)); // agentnet: with the agents' container namespaces
         for (Path dir : List.of(data, stateAbs)) {
             if (Files.exists(dir.resolve(MARKER)) || isEmptyDir(dir)) {
                 FileTrees.delete(dir);
@@ -713,7 +715,7 @@ public final class LocalCluster implements AutoCloseable {
     /** What a cluster in these dirs would have left behind (empty after a clean down). */
     public static List<String> leftovers(Path stateDir, Path dataDir) throws IOException {
         Path data = dataDir.toAbsolutePath().normalize();
-        List<String> found = new ArrayList<>(Network.leftovers());
+        List<String> found = new ArrayList<>(Network.leftovers(agentTags(data)));
         processesUnder(data, p -> true).forEach(p -> found.add("process " + p + ": " + cmdline(p)));
         mountsUnder(data).forEach(m -> found.add("mount " + m));
         for (Path root : cgroupRoots()) {
@@ -741,7 +743,10 @@ public final class LocalCluster implements AutoCloseable {
                 AgentConfig.DEFAULT_REGISTRY, CGROUP_ROOT + "/" + name, AgentConfig.DEFAULT_RUNC);
         NodeAgent agent;
         try {
-            agent = new NodeAgent(config, Images.open(nodeDir.resolve("images")), Clock.systemUTC());
+            // agentnet: its networking lives in its node's namespace (if that is still there)
+            var network = io.gantry.agent.net.NetworkOptions.forAgent(name, config.runcRoot(), List.of())
+                    .inNamespace(Path.of("/run/netns", new Member(Role.NODE, nodeIndex(name)).netns()));
+            agent = new NodeAgent(config, Images.open(nodeDir.resolve("images")), Clock.systemUTC(), network);
         } catch (ImageException e) {
             throw new IOException("cannot open " + nodeDir + ": " + e.getMessage(), e);
         }
@@ -766,6 +771,21 @@ public final class LocalCluster implements AutoCloseable {
                 FileTrees.delete(dir);
             }
         }
+    }
+
+    /** agentnet: the network tags node-1 ... node-MAX of a cluster in {@code data} would use (found by name at down). */
+    private static Set<String> agentTags(Path data) {
+        Set<String> tags = new java.util.HashSet<>();
+        for (int k = 1; k <= AddressPlan.MAX_NODES; k++) {
+            String name = new Member(Role.NODE, k).name();
+            tags.add(io.gantry.agent.net.NetworkOptions.tagFor(name, AgentSetup.runcRoot(data.resolve(name))));
+        }
+        return tags;
+    }
+
+    /** node-K -> K. */
+    private static int nodeIndex(String name) {
+        return Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
     }
 
     private static List<Path> nodeDirs(Path data) throws IOException {

@@ -46,8 +46,18 @@ final class Network {
 
     /** Every namespace and link of a local cluster, whatever its size: for an idempotent down. */
     static List<String> leftovers() {
+        return leftovers(java.util.Set.of());
+    }
+
+    /** agentnet: also the container namespaces of agents with these node tags. */
+    static List<String> leftovers(java.util.Set<String> agentTags) {
         List<String> found = new ArrayList<>();
         for (String ns : namespaces()) {
+            found.add("netns " + ns);
+        }
+        // agentnet: container namespaces of the agents (gnt-node<K>-<id>). Their links (gnt*) and GANTRY-*
+        // chains live inside the node namespaces above, so they are gone with them; see containerNamespaces().
+        for (String ns : containerNamespaces(agentTags)) {
             found.add("netns " + ns);
         }
         for (String link : links()) {
@@ -57,6 +67,13 @@ final class Network {
     }
 
     static void removeAll() {
+        removeAll(java.util.Set.of());
+    }
+
+    static void removeAll(java.util.Set<String> agentTags) {
+        for (String ns : containerNamespaces(agentTags)) { // agentnet: what an agent killed with -9 left
+            Exec.run(List.of("ip", "netns", "del", ns));
+        }
         for (String ns : namespaces()) {
             Exec.run(List.of("ip", "netns", "del", ns)); // takes its end of the veth with it
         }
@@ -70,6 +87,19 @@ final class Network {
         for (String line : Exec.run(List.of("ip", "netns", "list")).out().split("\n")) {
             String name = line.strip().split("\\s+")[0];
             if (name.startsWith(AddressPlan.PREFIX + "-")) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    /** agentnet: the container namespaces ({@code gnt-<tag>-<container>}) of agents with these node tags. */
+    static List<String> containerNamespaces(java.util.Set<String> agentTags) {
+        List<String> out = new ArrayList<>();
+        for (String line : Exec.run(List.of("ip", "netns", "list")).out().split("\n")) {
+            String name = line.strip().split("\\s+")[0];
+            int dash = name.indexOf('-', 4);
+            if (name.startsWith("gnt-") && dash > 4 && agentTags.contains(name.substring(4, dash))) {
                 out.add(name);
             }
         }

@@ -64,6 +64,10 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--runtime", paramLabel = "runc|sim", description = "runc: real containers (default); sim: simulated containers for scale tests (hollow node)")
     String runtime = "runc";
 
+    // agentnet
+    @Option(names = "--dns-upstream", paramLabel = "IP[:PORT]", description = "Where the built-in DNS forwards other names (repeatable; default: the host's /etc/resolv.conf; none: nowhere)")
+    List<String> dnsUpstreams = new ArrayList<>();
+
     @Option(names = "--sim-start-latency", paramLabel = "DURATION", description = "With --runtime sim: how long a simulated container takes to start (default: 50ms)")
     String simStartLatency = "50ms";
 
@@ -90,8 +94,10 @@ public final class AgentCommand implements Callable<Integer> {
         AgentConfig config = AgentSetup.config(SchedulerClient.parseAddresses(scheduler), node, advertise, dataDir,
                 Flags.labels(labels), defaultRegistry, cgroupParent, runc);
         var endpoint = io.gantry.agent.AgentEndpoint.create(node);
+        var network = io.gantry.agent.net.NetworkOptions.forAgent(node, config.runcRoot(),
+                io.gantry.agent.net.NetworkOptions.parseUpstreams(dnsUpstreams, java.nio.file.Path.of("/etc/resolv.conf")));
         NodeAgent agent = new NodeAgent(config, Images.open(dataDir.resolve("images"), insecure), Clock.systemUTC(),
-                endpoint.metrics());
+                endpoint.metrics(), network);
         endpoint.serve(agent, metricsListen, Clock.systemUTC());
         agent.start();
         endpoint.address().ifPresent(a -> System.out.println("gantry agent: metrics on http://" + a + "/metrics"));

@@ -44,11 +44,16 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--cgroup-parent", description = "Parent cgroup for containers (default: gantry)")
     String cgroupParent = "gantry";
 
+    // agentnet
+    @Option(names = "--dns-upstream", paramLabel = "IP[:PORT]", description = "Where the built-in DNS forwards other names (repeatable; default: the host's /etc/resolv.conf; none: nowhere)")
+    java.util.List<String> dnsUpstreams = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         String node = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName();
         main.configureLogging("dev", node);
-        DevCluster cluster = DevCluster.start(new DevCluster.Settings(dataDir, port, registryPort, node, cgroupParent, metricsListen, agentMetricsListen, prometheusSdFile),
+        DevCluster cluster = DevCluster.start(new DevCluster.Settings(dataDir, port, registryPort, node, cgroupParent,
+                metricsListen, agentMetricsListen, prometheusSdFile, dnsUpstreams),
                 line -> {
                     System.out.println(line);
                     System.out.flush();

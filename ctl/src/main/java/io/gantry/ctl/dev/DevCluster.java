@@ -28,11 +28,16 @@ public final class DevCluster implements AutoCloseable {
      * @param metricsListen      where the scheduler serves /metrics and the status page ("" = off)
      * @param agentMetricsListen where the agent serves its /metrics ("" = off)
      * @param prometheusSdFile   where the scheduler keeps Prometheus file_sd targets (null = nowhere)
+     * @param dnsUpstreams       {@code --dns-upstream} values (empty: the host's resolv.conf; "none": nowhere)
      */
     public record Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent,
-                           String metricsListen, String agentMetricsListen, Path prometheusSdFile) {
+                           String metricsListen, String agentMetricsListen, Path prometheusSdFile, List<String> dnsUpstreams) {
+        public Settings {
+            dnsUpstreams = dnsUpstreams == null ? List.of() : List.copyOf(dnsUpstreams);
+        }
+
         public Settings(Path dataDir, int schedulerPort, int registryPort, String nodeName, String cgroupParent) {
-            this(dataDir, schedulerPort, registryPort, nodeName, cgroupParent, "", "", null);
+            this(dataDir, schedulerPort, registryPort, nodeName, cgroupParent, "", "", null, List.of());
         }
     }
 
@@ -78,7 +83,9 @@ public final class DevCluster implements AutoCloseable {
             AgentConfig agentConfig = AgentSetup.config(List.of(scheduler.address()), s.nodeName(), "127.0.0.1",
                     agentDir, Map.of(), registryAddress, s.cgroupParent(), AgentConfig.DEFAULT_RUNC);
             endpoint = io.gantry.agent.AgentEndpoint.create(s.nodeName());
-            agent = new NodeAgent(agentConfig, Images.open(agentDir.resolve("images")), Clock.systemUTC(), endpoint.metrics());
+            var network = io.gantry.agent.net.NetworkOptions.forAgent(s.nodeName(), agentConfig.runcRoot(),
+                    io.gantry.agent.net.NetworkOptions.parseUpstreams(s.dnsUpstreams(), Path.of("/etc/resolv.conf")));
+            agent = new NodeAgent(agentConfig, Images.open(agentDir.resolve("images")), Clock.systemUTC(), endpoint.metrics(), network);
             endpoint.serve(agent, s.agentMetricsListen(), Clock.systemUTC());
             agent.start();
             if (!agent.awaitRegistered(Duration.ofSeconds(30))) {

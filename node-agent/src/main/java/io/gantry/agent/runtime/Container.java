@@ -35,6 +35,9 @@ final class Container {
     boolean keepLogs;
     List<Path> layerDirs = List.of();
     String cgroupsPath = "";
+    /** agentnet: host ports as published (chosen ones filled in) and the address on the node bridge. */
+    List<io.gantry.proto.PortMapping> publishedPorts = List.of();
+    String bridgeIp = "";
     /** Failed removal attempts so far: the back-off before the next one grows with it. */
     int removeAttempts;
     /**
@@ -79,6 +82,8 @@ final class Container {
                 .setHealth(health.status())
                 .setHealthFailingStreak(health.failingStreak())
                 .setHealthOutput(health.lastOutput())
+                .addAllPublishedPorts(publishedPorts) // agentnet
+                .setBridgeIp(bridgeIp == null ? "" : bridgeIp)
                 .build();
     }
 }

@@ -72,6 +72,8 @@ public final class ContainerRuntime implements AgentRuntime {
     private final Cgroups cgroups;
     private final OciSpecBuilder specs;
     private final VolumeStore volumes;
+    /** Container networking (agentnet): namespace, interfaces, ports, hosts/resolv.conf; NONE leaves runc's own netns. */
+    private final io.gantry.agent.net.ContainerNetworks networks;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final StateFiles stateFiles = new StateFiles(json);
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
@@ -94,12 +96,28 @@ public final class ContainerRuntime implements AgentRuntime {
     public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
                             Supplier<String> defaultRegistry, StatusListener listener) {
         this(settings, images, clock, defaultRegistry, listener,
-                new io.gantry.telemetry.AgentMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+                new io.gantry.telemetry.AgentMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
+                io.gantry.agent.net.ContainerNetworks.NONE);
     }
 
     public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
                             Supplier<String> defaultRegistry, StatusListener listener, io.gantry.telemetry.AgentMetrics metrics) {
+        this(settings, images, clock, defaultRegistry, listener, metrics, io.gantry.agent.net.ContainerNetworks.NONE);
+    }
+
+    /** With container networking ({@link io.gantry.agent.net.AgentNetworking}). */
+    public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
+                            Supplier<String> defaultRegistry, StatusListener listener,
+                            io.gantry.agent.net.ContainerNetworks networks) {
+        this(settings, images, clock, defaultRegistry, listener,
+                new io.gantry.telemetry.AgentMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()), networks);
+    }
+
+    public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
+                            Supplier<String> defaultRegistry, StatusListener listener, io.gantry.telemetry.AgentMetrics metrics,
+                            io.gantry.agent.net.ContainerNetworks networks) {
         this.metrics = metrics;
+        this.networks = networks;
         this.settings = settings;
         this.images = images;
         this.clock = clock;
@@ -473,8 +491,15 @@ public final class ContainerRuntime implements AgentRuntime {
                     log.warn("container {}: running PRIVILEGED (all capabilities, all devices, no seccomp) as asked", c.id());
                 }
                 var config = specs.build(c.id(), c.assignment.getSpec(), image.config(), p.rootfs(), volumes);
+                // agentnet: the container's network namespace, interfaces, ports and hosts/resolv.conf
+                var net = networks.prepare(c.id(), c.assignment, OciSpecBuilder.hostname(c.id(), c.assignment.getSpec()));
+                io.gantry.agent.net.OciNetworkSpec.apply(config, net);
+                synchronized (c) {
+                    c.publishedPorts = net.publishedPorts();
+                    c.bridgeIp = net.bridgeIp();
+                }
                 json.writeValue(p.config().toFile(), config);
-            } catch (SpecException e) {
+            } catch (SpecException | io.gantry.net.NetworkException e) { // a network that cannot be set up fails the start
                 metrics.containerStartFailed(io.gantry.telemetry.Labels.StartFailure.SETUP);
                 cleanup(c);
                 fail(c, 125, e.getMessage());
@@ -724,6 +749,7 @@ public final class ContainerRuntime implements AgentRuntime {
             oci.kill(c.id(), "SIGKILL");
             thaw(c); // a frozen process does not die of SIGKILL (cgroup v1) until it is thawed
             cleanup(c);
+            networks.release(c.id()); // agentnet: its namespace, veths, port rules, hosts/resolv.conf
             deleteFiles(c);
         } catch (IOException | RuntimeException e) {
             retryRemoveLater(c, e);
@@ -827,6 +853,10 @@ public final class ContainerRuntime implements AgentRuntime {
                     continue;
                 }
                 if (adopt(c)) {
+                    networks.current(c.id()).ifPresent(net -> { // agentnet: what it was given before the restart
+                        c.publishedPorts = net.publishedPorts();
+                        c.bridgeIp = net.bridgeIp();
+                    });
                     containers.put(c.id(), c);
                     if (c.isLive() && Files.exists(c.paths.exitFile())) {
                         handleExit(c); // it ended while no agent was watching (also schedules a restart)
