@@ -38,7 +38,7 @@ class ObservabilityIT {
         schedulerMetrics = "127.0.0.1:" + Gantry.freePort();
         agentMetrics = "127.0.0.1:" + Gantry.freePort();
         dev = Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
-                "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT,
+                "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT, "--dns-upstream", "none",
                 "--metrics-listen", schedulerMetrics, "--agent-metrics-listen", agentMetrics,
                 "--prometheus-sd-file", dataDir.resolve("targets.json").toString(), "--log-format", "json");
         dev.awaitLine("ready", Duration.ofSeconds(120));

@@ -48,6 +48,35 @@ final class Residue {
                 found.add("process " + p.pid() + ": " + cmd);
             }
         });
+        found.addAll(hostNetworking());
+        return found;
+    }
+
+    /** Container networking left in the host's own namespace: links, namespaces, iptables chains and rules. */
+    static List<String> hostNetworking() {
+        List<String> found = new ArrayList<>();
+        try {
+            for (String line : run("ip", "-o", "link", "show")) {
+                String[] f = line.split(":\\s+");
+                if (f.length > 1 && f[1].startsWith("gnt")) {
+                    found.add("link: " + f[1]);
+                }
+            }
+            for (String line : run("ip", "netns", "list")) {
+                if (line.startsWith("gnt-")) {
+                    found.add("netns: " + line);
+                }
+            }
+            for (String line : run("iptables-save")) {
+                if (line.contains("GANTRY")) {
+                    found.add("iptables: " + line);
+                }
+            }
+        } catch (IOException e) {
+            found.add("cannot list host networking: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return found;
     }
 

@@ -30,7 +30,7 @@ class RuntimeIT {
         int port = Gantry.freePort();
         addr = "127.0.0.1:" + port;
         dev = Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
-                "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT,
+                "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT, "--dns-upstream", "none",
                 "--metrics-listen", "", "--agent-metrics-listen", "");
         dev.awaitLine("ready", Duration.ofSeconds(120));
     }
