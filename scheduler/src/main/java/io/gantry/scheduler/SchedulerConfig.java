@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param advertiseAddress what followers tell clients to use; null means {@code listenHost:actualPort}
  * @param defaultRegistry  where agents pull unqualified images from, e.g. {@code 127.0.0.1:5000}
  * @param seed             drives ids and placement tie-breaks, so runs are reproducible
+ * @param nodeSubnetPool   CIDR the nodes' bridge subnets (/24 each) come from; default 10.42.0.0/16
+ * @param networkSubnetPool CIDR overlay networks' subnets (/24 each) come from unless --subnet; default 10.43.0.0/16
  * @param prometheusSdFile where the leader writes Prometheus file_sd targets; null = nowhere
  * @param metricsListen    HOST:PORT for /metrics, /healthz, /readyz and the status page; "" = off
  * @param zkSessionTimeout how long ZooKeeper waits before it ends a silent scheduler's session: a killed
@@ -21,7 +23,8 @@ import java.util.Objects;
  */
 public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost, int listenPort,
                               String advertiseAddress, String defaultRegistry, Duration heartbeatTimeout, long seed,
-                              Duration zkSessionTimeout, String metricsListen, Path prometheusSdFile) {
+                              Duration zkSessionTimeout, String metricsListen, Path prometheusSdFile,
+                              String nodeSubnetPool, String networkSubnetPool) {
     public static final Duration DEFAULT_ZK_SESSION_TIMEOUT = Duration.ofMillis(1000);
     public static final Duration EMBEDDED_ZK_SESSION_TIMEOUT = Duration.ofSeconds(10);
     public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
@@ -39,6 +42,21 @@ public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost,
         }
         defaultRegistry = defaultRegistry == null ? "" : defaultRegistry;
         metricsListen = metricsListen == null ? "" : metricsListen;
+        nodeSubnetPool = nodeSubnetPool == null || nodeSubnetPool.isBlank() ? "10.42.0.0/16" : nodeSubnetPool;
+        networkSubnetPool = networkSubnetPool == null || networkSubnetPool.isBlank() ? "10.43.0.0/16" : networkSubnetPool;
+        for (String pool : new String[] {nodeSubnetPool, networkSubnetPool}) {
+            try {
+                var cidr = io.gantry.net.ipam.Cidr.parse(pool);
+                if (cidr.prefix() > 24) {
+                    throw new IllegalArgumentException("subnet pool " + pool + " is too small: it hands out /24s");
+                }
+            } catch (io.gantry.net.NetworkException e) {
+                throw new IllegalArgumentException("invalid subnet pool \"" + pool + "\": " + e.getMessage());
+            }
+        }
+        if (io.gantry.net.ipam.Cidr.parse(nodeSubnetPool).overlaps(io.gantry.net.ipam.Cidr.parse(networkSubnetPool))) {
+            throw new IllegalArgumentException("the node and network subnet pools overlap: " + nodeSubnetPool + " and " + networkSubnetPool);
+        }
         if (zkSessionTimeout == null) {
             // With the embedded ZooKeeper nobody can take over when this scheduler dies (ZooKeeper dies with it):
             // a short session would only risk stepping down under load for nothing.
@@ -51,24 +69,30 @@ public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost,
 
     public SchedulerConfig(String zkConnect, Path dataDir, String listenHost, int listenPort, String advertiseAddress,
                            String defaultRegistry, Duration heartbeatTimeout, long seed) {
-        this(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, seed, null, "", null);
+        this(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, seed, null, "", null, null, null);
+    }
+
+    /** The pools node subnets (a /24 each) and overlay networks' subnets come from. */
+    public SchedulerConfig withSubnetPools(String nodePool, String networkPool) {
+        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry,
+                heartbeatTimeout, seed, zkSessionTimeout, metricsListen, prometheusSdFile, nodePool, networkPool);
     }
 
     /** Where the leader writes Prometheus file_sd targets (itself and every agent's /metrics); null = nowhere. */
     public SchedulerConfig withPrometheusSdFile(Path file) {
         return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry,
-                heartbeatTimeout, seed, zkSessionTimeout, metricsListen, file);
+                heartbeatTimeout, seed, zkSessionTimeout, metricsListen, file, nodeSubnetPool, networkSubnetPool);
     }
 
     /** Where /metrics, /healthz, /readyz and the status page are served ("" = nowhere; port 0 = a free one). */
     public SchedulerConfig withMetricsListen(String hostPort) {
         return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry,
-                heartbeatTimeout, seed, zkSessionTimeout, hostPort, prometheusSdFile);
+                heartbeatTimeout, seed, zkSessionTimeout, hostPort, prometheusSdFile, nodeSubnetPool, networkSubnetPool);
     }
 
     public SchedulerConfig withZkSessionTimeout(Duration timeout) {
         return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry,
-                heartbeatTimeout, seed, timeout, metricsListen, prometheusSdFile);
+                heartbeatTimeout, seed, timeout, metricsListen, prometheusSdFile, nodeSubnetPool, networkSubnetPool);
     }
 
     /** Embedded ZooKeeper, 127.0.0.1:7070, registry 127.0.0.1:5000, 5 s heartbeat timeout, seed 0. */
@@ -80,18 +104,18 @@ public record SchedulerConfig(String zkConnect, Path dataDir, String listenHost,
     public SchedulerConfig withZkConnect(String zk) {
         boolean derived = zkSessionTimeout.equals(zkConnect == null ? EMBEDDED_ZK_SESSION_TIMEOUT : DEFAULT_ZK_SESSION_TIMEOUT);
         return new SchedulerConfig(zk, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, seed,
-                derived ? null : zkSessionTimeout, metricsListen, prometheusSdFile);
+                derived ? null : zkSessionTimeout, metricsListen, prometheusSdFile, nodeSubnetPool, networkSubnetPool);
     }
 
     public SchedulerConfig withListen(String host, int port) {
-        return new SchedulerConfig(zkConnect, dataDir, host, port, advertiseAddress, defaultRegistry, heartbeatTimeout, seed, zkSessionTimeout, metricsListen, prometheusSdFile);
+        return new SchedulerConfig(zkConnect, dataDir, host, port, advertiseAddress, defaultRegistry, heartbeatTimeout, seed, zkSessionTimeout, metricsListen, prometheusSdFile, nodeSubnetPool, networkSubnetPool);
     }
 
     public SchedulerConfig withHeartbeatTimeout(Duration timeout) {
-        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, timeout, seed, zkSessionTimeout, metricsListen, prometheusSdFile);
+        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, timeout, seed, zkSessionTimeout, metricsListen, prometheusSdFile, nodeSubnetPool, networkSubnetPool);
     }
 
     public SchedulerConfig withSeed(long newSeed) {
-        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, newSeed, zkSessionTimeout, metricsListen, prometheusSdFile);
+        return new SchedulerConfig(zkConnect, dataDir, listenHost, listenPort, advertiseAddress, defaultRegistry, heartbeatTimeout, newSeed, zkSessionTimeout, metricsListen, prometheusSdFile, nodeSubnetPool, networkSubnetPool);
     }
 }

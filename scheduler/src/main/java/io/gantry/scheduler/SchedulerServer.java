@@ -188,7 +188,7 @@ public final class SchedulerServer implements AutoCloseable {
             var store = FencedStore.takeOver(curator, layout);
             var state = store.load();
             var settings = new SchedulerCore.Settings(config.heartbeatTimeout(), monitorInterval,
-                    config.defaultRegistry(), config.seed());
+                    config.defaultRegistry(), config.seed(), config.nodeSubnetPool(), config.networkSubnetPool());
             var core = new SchedulerCore(store, state, clock, settings, Placer.standard(),
                     new SeededIdGenerator(config.seed() * 31 + store.epoch()), this::fencedOut, metrics);
             if (!install(core, l)) {

@@ -48,15 +48,26 @@ public final class PsCommand implements Callable<Integer> {
             return 0;
         }
         Instant now = Instant.now();
-        Table t = new Table("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NODE", "NAMES");
+        Table t = new Table("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NODE", "NAMES");
         for (Workload w : workloads) {
             t.row(w.getId(), w.getSpec().getImage(), command(w),
                     Humanize.duration(Duration.between(Instant.ofEpochMilli(w.getCreatedAtMs()), now)) + " ago",
-                    status(w, now), w.getNode().isEmpty() ? "-" : w.getNode(), w.getSpec().getName());
+                    status(w, now), ports(w), w.getNode().isEmpty() ? "-" : w.getNode(), w.getSpec().getName());
         }
         out.print(t.render());
         out.flush();
         return 0;
+    }
+
+    /** Docker's PORTS column: what the agent published (chosen host ports included), else what was asked. */
+    static String ports(Workload w) {
+        var ports = w.getPublishedPortsCount() > 0 ? w.getPublishedPortsList() : w.getSpec().getPortsList();
+        if (ports.isEmpty()) {
+            return "";
+        }
+        return String.join(", ", ports.stream().map(p -> (p.getHostIp().isEmpty() ? "0.0.0.0" : p.getHostIp()) + ":"
+                + (p.getHostPort() == 0 ? "?" : Integer.toString(p.getHostPort())) + "->" + p.getContainerPort() + "/"
+                + (p.getProtocol().isEmpty() ? "tcp" : p.getProtocol())).toList());
     }
 
     private static String command(Workload w) {

@@ -45,6 +45,12 @@ public final class SchedulerCommand implements Callable<Integer> {
     @Option(names = "--prometheus-sd-file", paramLabel = "FILE", description = "While leading, keep Prometheus file_sd targets here: this scheduler's and every agent's /metrics (e.g. /var/lib/gantry/prometheus/targets.json)")
     java.nio.file.Path prometheusSdFile;
 
+    @Option(names = "--node-subnet-pool", paramLabel = "CIDR", description = "Where each node's bridge subnet (a /24) comes from (default: 10.42.0.0/16)")
+    String nodeSubnetPool;
+
+    @Option(names = "--network-subnet-pool", paramLabel = "CIDR", description = "Where overlay networks' subnets (a /24 each) come from unless --subnet (default: 10.43.0.0/16)")
+    String networkSubnetPool;
+
     @Option(names = "--seed", description = "Seed for placement tie-breaks and generated ids (default: 1)")
     long seed = 1;
 
@@ -54,7 +60,7 @@ public final class SchedulerCommand implements Callable<Integer> {
         main.configureLogging("scheduler", advertise != null ? advertise : listen);
         SchedulerConfig config = new SchedulerConfig(zk, dataDir, l.host(), l.port(), advertise, defaultRegistry,
                 Durations.parse("--heartbeat-timeout", heartbeatTimeout), seed,
-                zkSessionTimeout == null ? null : Durations.parse("--zk-session-timeout", zkSessionTimeout), metricsListen, prometheusSdFile);
+                zkSessionTimeout == null ? null : Durations.parse("--zk-session-timeout", zkSessionTimeout), metricsListen, prometheusSdFile, nodeSubnetPool, networkSubnetPool);
         SchedulerServer server = SchedulerServer.start(config, Clock.systemUTC());
         server.metricsAddress().ifPresent(a -> System.out.println("gantry scheduler: metrics and status page on http://" + a + "/"));
         System.out.println("gantry scheduler: serving on " + server.address() + (zk == null

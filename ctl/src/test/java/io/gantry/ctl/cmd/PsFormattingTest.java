@@ -62,4 +62,16 @@ class PsFormattingTest {
                 .setMessage("update paused: replica web.1 failed: exited with code 1").build()))
                 .isEqualTo("paused: replica web.1 failed: exited with code 1");
     }
+
+    @org.junit.jupiter.api.Test
+    void portsShowWhatTheAgentPublishedElseWhatWasAsked() {
+        var asked = io.gantry.proto.Workload.newBuilder().setSpec(io.gantry.proto.WorkloadSpec.newBuilder()
+                .addPorts(io.gantry.proto.PortMapping.newBuilder().setContainerPort(80).setProtocol("tcp"))).build();
+        org.assertj.core.api.Assertions.assertThat(PsCommand.ports(asked)).isEqualTo("0.0.0.0:?->80/tcp");
+        var published = asked.toBuilder().addPublishedPorts(io.gantry.proto.PortMapping.newBuilder().setHostPort(30001)
+                .setContainerPort(80).setProtocol("tcp")).addPublishedPorts(io.gantry.proto.PortMapping.newBuilder()
+                .setHostIp("127.0.0.1").setHostPort(53).setContainerPort(53).setProtocol("udp")).build();
+        org.assertj.core.api.Assertions.assertThat(PsCommand.ports(published)).isEqualTo("0.0.0.0:30001->80/tcp, 127.0.0.1:53->53/udp");
+        org.assertj.core.api.Assertions.assertThat(PsCommand.ports(io.gantry.proto.Workload.getDefaultInstance())).isEmpty();
+    }
 }

@@ -83,7 +83,12 @@ public final class SchedulerCore implements AutoCloseable {
     static final int MAX_STORED_REJECTIONS = 20;
 
     /** Tunables of one term. */
-    public record Settings(Duration heartbeatTimeout, Duration monitorInterval, String defaultRegistry, long seed) {
+    public record Settings(Duration heartbeatTimeout, Duration monitorInterval, String defaultRegistry, long seed,
+                           String nodeSubnetPool, String networkSubnetPool) {
+        public Settings(Duration heartbeatTimeout, Duration monitorInterval, String defaultRegistry, long seed) {
+            this(heartbeatTimeout, monitorInterval, defaultRegistry, seed, "10.42.0.0/16", "10.43.0.0/16");
+        }
+
         public long heartbeatIntervalMillis() {
             return Math.max(100, heartbeatTimeout.toMillis() / 3);
         }
@@ -138,7 +143,7 @@ public final class SchedulerCore implements AutoCloseable {
     private final AtomicLong sessionIds = new AtomicLong();
     private final io.gantry.scheduler.events.EventLog events;
     private final io.gantry.telemetry.SchedulerMetrics metrics;
-    private final io.gantry.scheduler.network.Networks networks = io.gantry.scheduler.network.Networks.defaults();
+    private final io.gantry.scheduler.network.Networks networks;
     /** Overlay networks whose members changed: every node on them gets its assignments again (forwarding, DNS). */
     private final Set<String> dirtyNetworks = new LinkedHashSet<>();
     private final AtomicBoolean networkPushQueued = new AtomicBoolean();
@@ -173,6 +178,7 @@ public final class SchedulerCore implements AutoCloseable {
         this.onFencedOut = onFencedOut;
         this.takeoverMillis = clock.millis();
         this.events = new io.gantry.scheduler.events.EventLog(clock, EVENT_HISTORY);
+        this.networks = new io.gantry.scheduler.network.Networks(settings.nodeSubnetPool(), settings.networkSubnetPool());
         state.workloads().stream().sorted(Comparator.comparingLong(Workload::getCreatedAtMs).thenComparing(Workload::getId))
                 .forEach(w -> {
                     index(w);
