@@ -40,6 +40,7 @@ class AgentRestartIT {
             // agentnet: a stopped agent keeps its node's networking for its containers; the test removes it
             new io.gantry.agent.net.AgentNetworking(io.gantry.agent.net.NetworkOptions.forAgent("node-a",
                     io.gantry.ctl.dev.AgentSetup.runcRoot(dataDir.resolve("agent")), List.of())).removeAll();
+            assertThat(Residue.hostNetworking()).as("the agent's networking is gone").isEmpty();
         }
         if (scheduler != null) {
             scheduler.close();

@@ -286,6 +286,6 @@ class DevClusterIT {
         assertThat(dev.stop(Duration.ofSeconds(60))).isIn(0, 130, 143);
         assertThat(dev.output()).contains("stopped");
         assertThat(Residue.processesWith("e2e-residue-marker")).isEmpty();
-        assertThat(Residue.find(dataDir, CGROUP_PARENT, dataDir.resolve("agent"))).isEmpty();
+        assertThat(Residue.findAfterStop(dataDir, CGROUP_PARENT, dataDir.resolve("agent"))).isEmpty();
     }
 }

@@ -61,6 +61,6 @@ class DevCrashIT {
         assertThat(echo.out()).as(echo.toString()).isEqualTo("after the crash\n");
 
         dev.stop(Duration.ofSeconds(60));
-        assertThat(Residue.find(dataDir, CGROUP_PARENT, dataDir.resolve("agent"))).isEmpty();
+        assertThat(Residue.findAfterStop(dataDir, CGROUP_PARENT, dataDir.resolve("agent"))).isEmpty();
     }
 }

@@ -13,42 +13,22 @@ import static org.awaitility.Awaitility.await;
 
 /** pause / unpause / kill / rename / start / restart / container prune through `gantry dev`, real runc. */
 class LifecycleIT {
-    static final String CGROUP_PARENT = "gantry-e2e-lifecycle";
-    static Path dataDir;
-    static Daemon dev;
-    static String addr;
+    static DevFixture cluster;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        dataDir = Files.createTempDirectory("gantry-e2e-lifecycle");
-        int port = Gantry.freePort();
-        addr = "127.0.0.1:" + port;
-        dev = Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
-                "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT,
-                "--metrics-listen", "127.0.0.1:" + Gantry.freePort(), "--agent-metrics-listen", "127.0.0.1:" + Gantry.freePort(),
-                "--dns-upstream", "none" /* tests never send DNS off the machine */);
-        dev.awaitLine("ready", Duration.ofSeconds(120));
+        cluster = DevFixture.start("lifecycle", "gantry-e2e-lifecycle");
     }
 
     @AfterAll
     static void stopCluster() throws Exception {
-        if (dev != null) {
-            dev.stop(Duration.ofSeconds(60));
-            assertThat(Residue.find(dataDir, CGROUP_PARENT, dataDir.resolve("agent"))).isEmpty();
+        if (cluster != null) {
+            cluster.stop();
         }
     }
 
-    /**
-     * The CLI in process (the cluster is still a separate `gantry dev` process): a JVM per call would cost a second
-     * or more each on a loaded machine.
-     */
     private static Gantry.Result gantry(String... args) {
-        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("--addr", addr));
-        all.addAll(java.util.List.of(args));
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        int code = io.gantry.ctl.Main.execute(all.toArray(String[]::new), new java.io.PrintWriter(out), new java.io.PrintWriter(err));
-        return new Gantry.Result(code, out.toString(), err.toString());
+        return cluster.gantry(args);
     }
 
     private static boolean psShows(String name, String status) {

@@ -22,43 +22,40 @@ import org.junit.jupiter.api.Test;
  * Prometheus and rendered by headless Chromium.
  */
 class ObservabilityIT {
-    static final String CGROUP_PARENT = "gantry-e2e-obs";
+    static DevFixture cluster;
     static Path dataDir;
     static Daemon dev;
-    static String addr;
     static String schedulerMetrics;
     static String agentMetrics;
     static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     static void startCluster() throws Exception {
-        dataDir = Files.createTempDirectory("gantry-e2e-obs");
-        int port = Gantry.freePort();
-        addr = "127.0.0.1:" + port;
         schedulerMetrics = "127.0.0.1:" + Gantry.freePort();
         agentMetrics = "127.0.0.1:" + Gantry.freePort();
-        dev = Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
-                "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT, "--dns-upstream", "none",
-                "--metrics-listen", schedulerMetrics, "--agent-metrics-listen", agentMetrics,
-                "--prometheus-sd-file", dataDir.resolve("targets.json").toString(), "--log-format", "json");
-        dev.awaitLine("ready", Duration.ofSeconds(120));
+        Path targets = Files.createTempDirectory("gantry-e2e-obs-sd").resolve("targets.json");
+        cluster = DevFixture.start("obs", "gantry-e2e-obs", "--metrics-listen", schedulerMetrics, "--agent-metrics-listen", agentMetrics,
+                "--prometheus-sd-file", targets.toString(), "--log-format", "json");
+        dataDir = cluster.dataDir;
+        dev = cluster.dev;
+        sdFile = targets;
     }
+
+    static Path sdFile;
 
     @AfterAll
     static void stopCluster() throws Exception {
-        if (dev != null) {
-            dev.stop(Duration.ofSeconds(60));
-            assertThat(Residue.find(dataDir, CGROUP_PARENT, dataDir.resolve("agent"))).isEmpty();
+        if (cluster != null) {
+            cluster.stop();
+        }
+        if (sdFile != null) {
+            Files.deleteIfExists(sdFile);
+            Files.deleteIfExists(sdFile.getParent());
         }
     }
 
     private static Gantry.Result gantry(String... args) {
-        var all = new java.util.ArrayList<>(List.of("--addr", addr));
-        all.addAll(List.of(args));
-        var out = new java.io.StringWriter();
-        var err = new java.io.StringWriter();
-        int code = io.gantry.ctl.Main.execute(all.toArray(String[]::new), new java.io.PrintWriter(out), new java.io.PrintWriter(err));
-        return new Gantry.Result(code, out.toString(), err.toString());
+        return cluster.gantry(args);
     }
 
     private static HttpResponse<String> get(String hostPort, String path) throws Exception {
@@ -91,9 +88,9 @@ class ObservabilityIT {
 
         assertThat(PrometheusProcess.available()).as("prometheus is installed by deploy/install-deps.sh").isTrue();
         // The targets come from the file the scheduler keeps (file-based service discovery), not from the test.
-        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dataDir.resolve("targets.json")));
-        assertThat(Files.readString(dataDir.resolve("targets.json"))).contains(schedulerMetrics).contains(agentMetrics);
-        try (var prometheus = PrometheusProcess.startFileSd(dataDir.resolve("targets.json"), Duration.ofSeconds(1))) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(sdFile));
+        assertThat(Files.readString(sdFile)).contains(schedulerMetrics).contains(agentMetrics);
+        try (var prometheus = PrometheusProcess.startFileSd(sdFile, Duration.ofSeconds(1))) {
             var leader = prometheus.awaitResult("gantry_leader == 1", Duration.ofSeconds(60));
             assertThat(leader.toString()).contains("scheduler");
             var memory = prometheus.awaitResult("container_memory_working_set_bytes{name=\"obs-web\"}", Duration.ofSeconds(60));

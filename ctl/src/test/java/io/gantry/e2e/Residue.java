@@ -48,6 +48,12 @@ final class Residue {
                 found.add("process " + p.pid() + ": " + cmd);
             }
         });
+        return found;
+    }
+
+    /** {@link #find}, plus container networking left in the host's namespace: for after a cluster stopped. */
+    static List<String> findAfterStop(Path dataDir, String cgroupParent, Path agentDir) throws IOException {
+        List<String> found = new ArrayList<>(find(dataDir, cgroupParent, agentDir));
         found.addAll(hostNetworking());
         return found;
     }

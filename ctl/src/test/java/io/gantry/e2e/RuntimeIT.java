@@ -19,50 +19,34 @@ import org.junit.jupiter.api.Test;
  * top, stats, volumes, images, health checks, log rotation, and a private registry with `gantry login`.
  */
 class RuntimeIT {
-    static final String CGROUP_PARENT = "gantry-e2e-runtime";
+    static DevFixture cluster;
     static Path dataDir;
-    static Daemon dev;
     static String addr;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        dataDir = Files.createTempDirectory("gantry-e2e-runtime");
-        int port = Gantry.freePort();
-        addr = "127.0.0.1:" + port;
-        dev = Daemon.start("dev", dataDir, "dev", "--data-dir", dataDir.toString(), "--port", String.valueOf(port),
-                "--registry-port", String.valueOf(Gantry.freePort()), "--node-name", "node-1", "--cgroup-parent", CGROUP_PARENT, "--dns-upstream", "none",
-                "--metrics-listen", "", "--agent-metrics-listen", "");
-        dev.awaitLine("ready", Duration.ofSeconds(120));
+        cluster = DevFixture.start("runtime", "gantry-e2e-runtime");
+        dataDir = cluster.dataDir;
+        addr = cluster.addr;
     }
 
     @AfterAll
     static void stopCluster() throws Exception {
-        if (dev != null) {
-            dev.stop(Duration.ofSeconds(60));
-            assertThat(Residue.find(dataDir, CGROUP_PARENT, dataDir.resolve("agent"))).isEmpty();
+        if (cluster != null) {
+            cluster.stop();
         }
     }
 
     private static Gantry.Result gantry(String... args) {
-        var all = new java.util.ArrayList<>(List.of("--addr", addr));
-        all.addAll(List.of(args));
-        var out = new java.io.StringWriter();
-        var err = new java.io.StringWriter();
-        int code = io.gantry.ctl.Main.execute(all.toArray(String[]::new), new java.io.PrintWriter(out), new java.io.PrintWriter(err));
-        return new Gantry.Result(code, out.toString(), err.toString());
+        return cluster.gantry(args);
     }
 
-    /** The CLI as its own process, for what needs stdin or an environment (GANTRY_CONFIG). */
     private static Gantry.Result gantryProcess(Map<String, String> env, String stdin, String... args) {
-        var all = new java.util.ArrayList<>(List.of("--addr", addr));
-        all.addAll(List.of(args));
-        return Gantry.exec(Duration.ofSeconds(90), Gantry.javaCommand(all.toArray(String[]::new)), env,
-                stdin.getBytes(StandardCharsets.UTF_8));
+        return cluster.cli(env, stdin, args);
     }
 
-    /** The CLI as a process: exec, logs and run write the container's bytes to the real stdout. */
     private static Gantry.Result cli(String... args) {
-        return gantryProcess(Map.of(), "", args);
+        return cluster.cli(args);
     }
 
     private static void running(String name, String... runArgs) {

@@ -56,7 +56,7 @@ class TwoSchedulersIT {
                 .awaitLine("gantry scheduler: serving", Duration.ofSeconds(60));
 
         agent = Daemon.start("agent", dataDir, "agent", "--scheduler", followerAddr, "--name", "node-2s",
-                "--data-dir", dataDir.resolve("agent").toString(), "--cgroup-parent", CGROUP_PARENT,
+                "--data-dir", dataDir.resolve("agent").toString(), "--cgroup-parent", CGROUP_PARENT, "--dns-upstream", "none",
                 "--metrics-listen", "127.0.0.1:" + Gantry.freePort())
                 .awaitLine("registered", Duration.ofSeconds(60));
 
@@ -72,6 +72,6 @@ class TwoSchedulersIT {
         second.stop(Duration.ofSeconds(30));
         first.stop(Duration.ofSeconds(30));
         registry.close();
-        assertThat(Residue.find(dataDir, CGROUP_PARENT, dataDir.resolve("agent"))).isEmpty();
+        assertThat(Residue.findAfterStop(dataDir, CGROUP_PARENT, dataDir.resolve("agent"))).isEmpty();
     }
 }

@@ -281,9 +281,15 @@ public final class NodeAgent implements AutoCloseable {
             logWorkers.shutdownNow();
             channels.values().forEach(ManagedChannel::shutdownNow);
         }
+        // Containers outlive their agent, and so must their networking; with none left, nothing should stay.
+        boolean noContainers = shared == null && runtime.statuses().isEmpty();
         runtime.close();
         if (networking != null) {
-            networking.close(); // agentnet: DNS stops; links, namespaces and rules stay for the running containers
+            if (noContainers) {
+                networking.removeAll(); // bridges, VXLAN devices, rules, namespaces, sysctls
+            } else {
+                networking.close(); // DNS stops; links, namespaces and rules stay for the running containers
+            }
         }
         removeEmptyHostDirs();
     }
