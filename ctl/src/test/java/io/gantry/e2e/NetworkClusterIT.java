@@ -178,7 +178,7 @@ class NetworkClusterIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> replicas("api").stream().filter(w -> w.getState() == ContainerState.RUNNING).count() == 3);
         Workload beta = workload("beta");
         String gw = gatewayOf("front");
-        await().atMost(Duration.ofSeconds(5)).until(() -> addresses(inContainer(beta, "/bin/busybox", "nslookup", "api", gw).out()) == 3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> addresses(inContainer(beta, "/bin/busybox", "nslookup", "api", gw).out()) == 3);
         ok("service", "scale", "api=2");
         long t0 = System.nanoTime();
         await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(50))

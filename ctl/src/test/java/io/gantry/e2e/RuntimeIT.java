@@ -114,12 +114,24 @@ class RuntimeIT {
      * raw mode, and what we type (including Ctrl-C as the byte 0x03) reaches the container's terminal.
      */
     private static Gantry.Result onATerminal(String input, String... args) {
+        return onATerminal(input, 0, args);
+    }
+
+    /**
+     * As above; with {@code delaySeconds}, the input is typed that long after the start (Ctrl-C must arrive once the
+     * CLI's terminal is in raw mode: before that, the terminal itself would turn it into a signal for the CLI).
+     */
+    private static Gantry.Result onATerminal(String input, int delaySeconds, String... args) {
         var all = new java.util.ArrayList<>(List.of("--addr", addr));
         all.addAll(List.of(args));
-        String command = String.join(" ", Gantry.javaCommand(all.toArray(String[]::new)).stream()
+        String command = "stty cols 101 rows 33; exec " + String.join(" ", Gantry.javaCommand(all.toArray(String[]::new)).stream()
                 .map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
-        return Gantry.exec(Duration.ofSeconds(90), List.of("script", "-qefc", "stty cols 101 rows 33; exec " + command, "/dev/null"),
-                Map.of(), input.getBytes(StandardCharsets.UTF_8));
+        if (delaySeconds == 0) {
+            return Gantry.exec(Duration.ofSeconds(90), List.of("script", "-qefc", command, "/dev/null"),
+                    Map.of(), input.getBytes(StandardCharsets.UTF_8));
+        }
+        return Gantry.exec(Duration.ofSeconds(90), List.of("sh", "-c", "(sleep \"$1\"; cat) | script -qefc \"$0\" /dev/null",
+                command, Integer.toString(delaySeconds)), Map.of(), input.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -132,7 +144,7 @@ class RuntimeIT {
         var execIt = onATerminal("tty; echo typed-$((40+2)); exit 4\n", "exec", "-it", "term", "sh");
         assertThat(execIt.exit()).as(execIt.toString()).isEqualTo(4);
         assertThat(execIt.out()).contains("/dev/pts/").contains("typed-42");
-        var interrupted = onATerminal("\u0003", "exec", "-it", "term", "sleep", "100");
+        var interrupted = onATerminal("\u0003", 8, "exec", "-it", "term", "sleep", "100");
         assertThat(interrupted.exit()).as("Ctrl-C reaches sleep through the terminal: " + interrupted).isEqualTo(130);
 
         var attach = onATerminal("echo attached-$((1+1)); exit 5\n", "attach", "term");

@@ -93,6 +93,9 @@ public final class NodeAgent implements AutoCloseable {
     private volatile Session session;
     private volatile boolean closed;
     private volatile boolean registered;
+    /** The newest desired set not yet applied (see {@link #onAssignments}). */
+    private final java.util.concurrent.atomic.AtomicReference<Assignments> latestAssignments =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** Told to the scheduler at registration, for Prometheus' service discovery ("" = none). */
     private volatile String metricsAddress = "";
     private int attempt;
@@ -462,38 +465,51 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
+    /**
+     * Assignments are level-triggered (each one is the node's whole desired set): when several arrive while the
+     * reconciler is busy (a service scaling, member changes of a network), only the newest is applied.
+     */
     private void onAssignments(Assignments assignments) {
-        reconciler.execute(() -> {
-            if (networking != null) {
-                try {
-                    networking.onAssignments(assignments); // agentnet: networks before the containers that need them
-                } catch (RuntimeException e) {
-                    log.warn("node {}: networks: {}", config.nodeName(), e.toString());
+        if (latestAssignments.getAndSet(assignments) == null) {
+            reconciler.execute(() -> {
+                Assignments newest = latestAssignments.getAndSet(null);
+                if (newest != null) {
+                    apply(newest);
                 }
+            });
+        }
+    }
+
+    private void apply(Assignments assignments) {
+        if (networking != null) {
+            try {
+                networking.onAssignments(assignments); // agentnet: networks before the containers that need them
+            } catch (RuntimeException e) {
+                log.warn("node {}: networks: {}", config.nodeName(), e.toString());
             }
-            List<ReconcileAction> actions = Reconciler.reconcile(assignments.getAssignmentsList(), runtime.localView());
-            for (ReconcileAction action : actions) {
-                log.debug("node {}: {}", config.nodeName(), action);
-                try {
-                    switch (action) {
-                        case ReconcileAction.Start st -> runtime.run(st.assignment());
-                        // a graceful stop first: `gantry restart -t N` and `start` replace the container this way
-                        case ReconcileAction.Replace r -> runtime.replace(r.assignment(), stopTimeout(r.assignment()))
-                                .exceptionally(e -> {
-                                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-                                    log.warn("node {}: replacing {} failed: {}", config.nodeName(), r.workloadId(), cause.toString());
-                                    return null;
-                                });
-                        case ReconcileAction.Stop stop -> runtime.stop(stop.workloadId(), stop.timeout());
-                        case ReconcileAction.Pause p -> runtime.pause(p.workloadId());
-                        case ReconcileAction.Resume r -> runtime.resume(r.workloadId());
-                        case ReconcileAction.Remove rm -> runtime.remove(rm.workloadId());
-                    }
-                } catch (RuntimeException e) {
-                    log.warn("node {}: {} failed: {}", config.nodeName(), action, e.toString());
+        }
+        List<ReconcileAction> actions = Reconciler.reconcile(assignments.getAssignmentsList(), runtime.localView());
+        for (ReconcileAction action : actions) {
+            log.debug("node {}: {}", config.nodeName(), action);
+            try {
+                switch (action) {
+                    case ReconcileAction.Start st -> runtime.run(st.assignment());
+                    // a graceful stop first: `gantry restart -t N` and `start` replace the container this way
+                    case ReconcileAction.Replace r -> runtime.replace(r.assignment(), stopTimeout(r.assignment()))
+                            .exceptionally(e -> {
+                                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                                log.warn("node {}: replacing {} failed: {}", config.nodeName(), r.workloadId(), cause.toString());
+                                return null;
+                            });
+                    case ReconcileAction.Stop stop -> runtime.stop(stop.workloadId(), stop.timeout());
+                    case ReconcileAction.Pause p -> runtime.pause(p.workloadId());
+                    case ReconcileAction.Resume r -> runtime.resume(r.workloadId());
+                    case ReconcileAction.Remove rm -> runtime.remove(rm.workloadId());
                 }
+            } catch (RuntimeException e) {
+                log.warn("node {}: {} failed: {}", config.nodeName(), action, e.toString());
             }
-        });
+        }
     }
 
     private static java.time.Duration stopTimeout(io.gantry.proto.Assignment a) {
