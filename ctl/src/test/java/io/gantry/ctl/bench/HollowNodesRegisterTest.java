@@ -53,6 +53,11 @@ class HollowNodesRegisterTest {
                         .getWorkloadsList().stream().filter(w -> w.getState() == ContainerState.RUNNING).count() == 20);
                 assertThat(control.list(ListRequest.getDefaultInstance()).getWorkloadsList())
                         .allMatch(w -> w.getStartedAtMs() >= w.getCreatedAtMs() + 10 && w.getNode().startsWith("hollow-"));
+                // Each hollow node got a subnet from the scheduler, yet none touched the host's networking.
+                assertThat(listed).allMatch(n -> !n.getSubnet().isEmpty());
+                try (var links = java.nio.file.Files.list(java.nio.file.Path.of("/sys/class/net"))) {
+                    assertThat(links.map(l -> l.getFileName().toString())).noneMatch(name -> name.startsWith("gnt"));
+                }
             } finally {
                 channel.shutdownNow();
             }
