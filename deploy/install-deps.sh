@@ -2,9 +2,10 @@
 # Installs what a fresh Debian machine lacks to build Gantry and run its tests:
 # the container runtime parts (runc, conmon), the registry and the busybox the test
 # image is built from, the network tools, and what the tests drive: htpasswd and openssl
-# (registry auth and TLS), prometheus (scrapes a real cluster) and chromium (the status page). Idempotent; needs root.
+# (registry auth and TLS), python3 (UDP between containers), prometheus (scrapes a real cluster)
+# and chromium (the status page). Idempotent; needs root.
 set -euo pipefail
-packages=(runc conmon docker-registry busybox-static iptables iproute2 containernetworking-plugins maven apache2-utils openssl prometheus chromium)
+packages=(runc conmon docker-registry busybox-static iptables iproute2 procps containernetworking-plugins maven apache2-utils openssl python3 prometheus chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

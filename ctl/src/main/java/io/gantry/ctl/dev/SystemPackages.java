@@ -9,7 +9,9 @@ import java.util.List;
  * apt when running as root; otherwise the error names them.
  */
 public final class SystemPackages {
-    public static final List<String> NODE = List.of("runc", "conmon", "docker-registry", "busybox-static");
+    /** runc and conmon run containers; iproute2 (ip, bridge), iptables and procps (sysctl) wire their networks. */
+    public static final List<String> NODE = List.of("runc", "conmon", "docker-registry", "busybox-static",
+            "iproute2", "iptables", "procps");
 
     private SystemPackages() {
     }
