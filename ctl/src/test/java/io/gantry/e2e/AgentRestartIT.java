@@ -48,6 +48,9 @@ class AgentRestartIT {
         if (registry != null) {
             registry.close();
         }
+        if (dataDir != null) {
+            io.gantry.image.fs.FileTrees.delete(dataDir);
+        }
     }
 
     private Daemon startScheduler() throws InterruptedException {

@@ -55,6 +55,9 @@ class DevClusterIT {
         if (dev != null) {
             dev.close();
         }
+        if (dataDir != null) {
+            io.gantry.image.fs.FileTrees.delete(dataDir);
+        }
     }
 
     private static Gantry.Result gantry(String... args) {
@@ -269,6 +272,7 @@ class DevClusterIT {
         assertThat(Files.getPosixFilePermissions(victimSub)).as("no chmod outside the layer").isEqualTo(modeBefore);
         assertThat(Files.getLastModifiedTime(victimSub)).as("no utimes outside the layer").isEqualTo(mtimeBefore);
         assertThat(gantry("ps", "-a").out()).doesNotContain("hostile-");
+        io.gantry.image.fs.FileTrees.delete(victim);
     }
 
     static void assertOneLineError(Gantry.Result r, String mentions) {

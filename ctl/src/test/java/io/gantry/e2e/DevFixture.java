@@ -74,5 +74,6 @@ final class DevFixture {
     void stop() throws Exception {
         dev.stop(Duration.ofSeconds(60));
         assertThat(Residue.findAfterStop(dataDir, cgroupParent, dataDir.resolve("agent"))).isEmpty();
+        io.gantry.image.fs.FileTrees.delete(dataDir); // logs, images, registry blobs: nothing stays in /tmp
     }
 }

@@ -34,6 +34,9 @@ class TwoSchedulersIT {
         if (registry != null) {
             registry.close();
         }
+        if (dataDir != null) {
+            io.gantry.image.fs.FileTrees.delete(dataDir);
+        }
     }
 
     @Test
