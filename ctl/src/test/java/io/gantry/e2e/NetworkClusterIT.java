@@ -44,7 +44,7 @@ class NetworkClusterIT {
 
     @BeforeAll
     static void up() throws Exception {
-        hostBefore = hostNetworking();
+        hostBefore = Residue.hostNetworking();
         root = Files.createTempDirectory("gantry-network-it");
         cluster = LocalCluster.up(LocalCluster.Options.defaults().withZookeepers(1).withSchedulers(1).withNodes(2)
                         .withDirs(root.resolve("state"), root.resolve("data")),
@@ -64,7 +64,7 @@ class NetworkClusterIT {
             assertThat(Residue.localCluster(root.resolve("state"), root.resolve("data"), agentDirs)).isEmpty();
             assertThat(LocalCluster.leftovers(root.resolve("state"), root.resolve("data"))).isEmpty();
             // nothing of Gantry's networking appeared in the host's own namespace either
-            assertThat(hostNetworking()).isEqualTo(hostBefore);
+            assertThat(Residue.hostNetworking()).isEqualTo(hostBefore);
         }
         if (root != null) {
             Files.deleteIfExists(root);
@@ -247,29 +247,5 @@ class NetworkClusterIT {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/gnt-" + tag + "-" + w.getId(), "--"));
         cmd.addAll(List.of(command));
         return Exec.run(cmd);
-    }
-
-    /** Gantry's networking in the host's own namespace: links gnt*, namespaces gnt-*, GANTRY-* chains. */
-    private static List<String> hostNetworking() {
-        List<String> out = new ArrayList<>();
-        for (String l : Exec.run(List.of("ip", "-o", "link", "show")).out().split("\n")) {
-            String[] p = l.split(":\\s+", 3);
-            if (p.length > 1 && p[1].startsWith("gnt")) {
-                out.add("link " + p[1]);
-            }
-        }
-        for (String l : Exec.run(List.of("ip", "netns", "list")).out().split("\n")) {
-            if (l.startsWith("gnt-")) {
-                out.add("netns " + l.split("\\s+")[0]);
-            }
-        }
-        for (String table : List.of("filter", "nat")) {
-            for (String l : Exec.run(List.of("iptables", "-t", table, "-S")).out().split("\n")) {
-                if (l.contains("GANTRY")) {
-                    out.add(table + " " + l);
-                }
-            }
-        }
-        return out;
     }
 }

@@ -101,13 +101,9 @@ public final class NodeAgent implements AutoCloseable {
     private int attempt;
     private long backoffMs = MIN_BACKOFF_MS;
 
+    /** Unmetered, with the host's resolvers for its DNS (tests). */
     public NodeAgent(AgentConfig config, ImageService images, Clock clock) {
-        this(config, images, clock, new io.gantry.telemetry.AgentMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
-    }
-
-    /** With the metrics the agent's endpoint serves ({@link AgentEndpoint}), and the host's resolvers for its DNS. */
-    public NodeAgent(AgentConfig config, ImageService images, Clock clock, io.gantry.telemetry.AgentMetrics metrics) {
-        this(config, images, clock, metrics, io.gantry.agent.net.NetworkOptions.forAgent(config.nodeName(), config.runcRoot(),
+        this(config, images, clock, io.gantry.agent.net.NetworkOptions.forAgent(config.nodeName(), config.runcRoot(),
                 io.gantry.agent.net.NetworkOptions.parseUpstreams(List.of(), Path.of("/etc/resolv.conf"))));
     }
 

@@ -13,9 +13,7 @@ public final class CliConfig {
     }
 
     public static Path path(Map<String, String> env) {
-        String dir = env.get("GANTRY_CONFIG");
-        Path base = dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".gantry");
-        return base.resolve("config.json");
+        return RegistryCredentialsLookup.defaultPath(env, Path.of(System.getProperty("user.home")));
     }
 
     public static DockerConfigFile credentials(Map<String, String> env) {

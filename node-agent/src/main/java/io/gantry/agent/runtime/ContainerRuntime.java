@@ -100,11 +100,6 @@ public final class ContainerRuntime implements AgentRuntime {
                 io.gantry.agent.net.ContainerNetworks.NONE);
     }
 
-    public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
-                            Supplier<String> defaultRegistry, StatusListener listener, io.gantry.telemetry.AgentMetrics metrics) {
-        this(settings, images, clock, defaultRegistry, listener, metrics, io.gantry.agent.net.ContainerNetworks.NONE);
-    }
-
     /** With container networking ({@link io.gantry.agent.net.AgentNetworking}). */
     public ContainerRuntime(RuntimeSettings settings, ImageService images, Clock clock,
                             Supplier<String> defaultRegistry, StatusListener listener,
